@@ -1,0 +1,664 @@
+//! Import: CSV files typed by people, validated row by row, committed atomically.
+//!
+//! The file's header names the table's columns (see `sql/tables/`); an amount given as `amount`
+//! plus `unit` (元, 万元, 亿元) fills a `…_yuan` column with exact yuan. Every row is checked and
+//! every problem is reported at once, with file, row, column, value and what was expected;
+//! nothing is written unless all rows are valid. A write is one Delta commit: a process killed
+//! midway leaves the table as it was.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayRef, BooleanBuilder, Decimal128Builder, Int32Builder, Int64Builder, RecordBatch,
+    StringBuilder,
+};
+use datafusion::arrow::datatypes::{DataType, Field, SchemaRef};
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::storage::{self, WriteMode};
+use crate::tabledef::TableDef;
+use crate::workspace::Workspace;
+
+/// How an import treats rows already in the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportMode {
+    /// Add the rows; a key that is already stored is an error.
+    Append,
+    /// Replace the (region, year, scenario) slices present in the file; the whole table when it
+    /// has none of those columns.
+    Replace,
+}
+
+/// What one import did (or, with a dry run, would do).
+#[derive(Debug)]
+pub struct ImportSummary {
+    pub table: String,
+    pub rows: usize,
+    /// The new table version, `None` for a dry run.
+    pub version: Option<u64>,
+}
+
+/// Columns that cut a table into the slices `--mode replace` swaps out.
+const SLICE_COLUMNS: [&str; 3] = ["region_code", "year", "scenario"];
+
+/// Validates `file` against the definition of `table` and, unless `dry_run`, commits it.
+pub async fn import_file(
+    workspace: &Workspace,
+    file: &Path,
+    table: &str,
+    mode: ImportMode,
+    dry_run: bool,
+) -> Result<ImportSummary> {
+    let definition = TableDef::load(&workspace.sql_dir, table).await?;
+    let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+    let batch = parse_csv(file, &bytes, &definition)?;
+    check_unique_keys(file, &batch, &definition)?;
+    let table_path = workspace.data_dir.join(table);
+    if mode == ImportMode::Append && table_path.join("_delta_log").is_dir() {
+        check_keys_not_stored(workspace, file, &batch, &definition).await?;
+    }
+    let rows = batch.num_rows();
+    if dry_run {
+        return Ok(ImportSummary {
+            table: table.to_string(),
+            rows,
+            version: None,
+        });
+    }
+    let write_mode = match mode {
+        ImportMode::Append => WriteMode::Append,
+        ImportMode::Replace => replace_predicate(&batch)?,
+    };
+    let metadata = vec![
+        ("fundq.source_file".to_string(), file_name(file).into()),
+        ("fundq.source_sha256".to_string(), sha256_hex(&bytes).into()),
+        ("fundq.rows".to_string(), rows.into()),
+    ];
+    let written = storage::commit(table, &table_path, vec![batch], write_mode, metadata).await?;
+    Ok(ImportSummary {
+        table: table.to_string(),
+        rows,
+        version: written.version(),
+    })
+}
+
+/// Parses and validates a whole CSV file into one batch of the table's schema.
+fn parse_csv(file: &Path, bytes: &[u8], definition: &TableDef) -> Result<RecordBatch> {
+    let text = decode_text(file, bytes)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| invalid(file, vec![format!("header: {e}")]))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let plan = ColumnPlan::new(file, &headers, definition)?;
+    let mut columns: Vec<ColumnBuilder> = definition
+        .schema
+        .fields()
+        .iter()
+        .map(|f| ColumnBuilder::new(f))
+        .collect();
+    let mut problems = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let row = index + 2; // the header is row 1, as in a spreadsheet
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("{}: row {row}: {e}", file.display()));
+                continue;
+            }
+        };
+        for (target, source) in plan.sources.iter().enumerate() {
+            let field = definition.schema.field(target);
+            let cell = source.read(&record);
+            if let Err(expected) = columns[target].push(field, &cell) {
+                problems.push(format!(
+                    "{}: row {row}, column {}: `{}` {expected}",
+                    file.display(),
+                    source.column_label(&headers),
+                    cell.text
+                ));
+            }
+        }
+    }
+    if problems.is_empty() && columns.first().is_some_and(|c| c.len() == 0) {
+        problems.push(format!(
+            "{}: the file has a header but no rows; nothing to import",
+            file.display()
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(invalid(file, problems));
+    }
+    let arrays: Vec<ArrayRef> = columns.into_iter().map(ColumnBuilder::finish).collect();
+    Ok(RecordBatch::try_new(definition.schema.clone(), arrays)?)
+}
+
+fn decode_text<'a>(file: &Path, bytes: &'a [u8]) -> Result<&'a str> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(invalid(file, vec!["the file is empty".into()]));
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        invalid(
+            file,
+            vec![format!(
+                "not UTF-8 text (first bad byte at offset {}); save the file as CSV UTF-8",
+                e.valid_up_to()
+            )],
+        )
+    })
+}
+
+fn invalid(file: &Path, problems: Vec<String>) -> Error {
+    Error::InvalidInput {
+        file: file.to_path_buf(),
+        problems,
+    }
+}
+
+/// Where each table column's value comes from in the file.
+struct ColumnPlan {
+    sources: Vec<Source>,
+}
+
+enum Source {
+    /// The cell of the file column with this index.
+    Column(usize),
+    /// An amount column and a unit column, converted to exact yuan.
+    AmountWithUnit { amount: usize, unit: usize },
+    /// Not in the file: NULL.
+    Missing,
+}
+
+struct Cell {
+    text: String,
+    unit: Option<String>,
+}
+
+impl ColumnPlan {
+    fn new(file: &Path, headers: &[String], definition: &TableDef) -> Result<ColumnPlan> {
+        let position = |name: &str| headers.iter().position(|h| h == name);
+        let mut used = BTreeSet::new();
+        let mut problems = Vec::new();
+        let mut sources = Vec::new();
+        for field in definition.schema.fields() {
+            let source = match position(field.name()) {
+                Some(i) => Source::Column(i),
+                None => match (is_yuan(field), position("amount"), position("unit")) {
+                    (true, Some(amount), Some(unit)) => Source::AmountWithUnit { amount, unit },
+                    _ if field.is_nullable() => Source::Missing,
+                    _ => {
+                        problems.push(format!(
+                            "{}: header: column `{}` is missing{}",
+                            file.display(),
+                            field.name(),
+                            if is_yuan(field) {
+                                " (or give `amount` and `unit` columns)"
+                            } else {
+                                ""
+                            }
+                        ));
+                        Source::Missing
+                    }
+                },
+            };
+            match source {
+                Source::Column(i) => {
+                    used.insert(i);
+                }
+                Source::AmountWithUnit { amount, unit } => {
+                    used.extend([amount, unit]);
+                }
+                Source::Missing => {}
+            }
+            sources.push(source);
+        }
+        for (i, header) in headers.iter().enumerate() {
+            if !used.contains(&i) {
+                problems.push(format!(
+                    "{}: header: column `{header}` is not a column of table `{}` (its columns: {})",
+                    file.display(),
+                    definition.name,
+                    definition
+                        .schema
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(ColumnPlan { sources })
+        } else {
+            Err(invalid(file, problems))
+        }
+    }
+}
+
+impl Source {
+    fn read(&self, record: &csv::StringRecord) -> Cell {
+        let get = |i: usize| record.get(i).unwrap_or("").trim().to_string();
+        match self {
+            Source::Column(i) => Cell {
+                text: get(*i),
+                unit: None,
+            },
+            Source::AmountWithUnit { amount, unit } => Cell {
+                text: get(*amount),
+                unit: Some(get(*unit)),
+            },
+            Source::Missing => Cell {
+                text: String::new(),
+                unit: None,
+            },
+        }
+    }
+
+    fn column_label(&self, headers: &[String]) -> String {
+        match self {
+            Source::Column(i) => headers[*i].clone(),
+            Source::AmountWithUnit { amount, .. } => headers[*amount].clone(),
+            Source::Missing => "(missing)".into(),
+        }
+    }
+}
+
+fn is_yuan(field: &Field) -> bool {
+    field.name().ends_with("_yuan") && matches!(field.data_type(), DataType::Decimal128(_, 2))
+}
+
+/// Accumulates one column's values, checking each against the column's type.
+enum ColumnBuilder {
+    Text(StringBuilder),
+    Int32(Int32Builder),
+    Int64(Int64Builder),
+    Boolean(BooleanBuilder),
+    Decimal(Decimal128Builder, u8),
+}
+
+impl ColumnBuilder {
+    fn new(field: &Field) -> ColumnBuilder {
+        match field.data_type() {
+            DataType::Int32 => ColumnBuilder::Int32(Int32Builder::new()),
+            DataType::Int64 => ColumnBuilder::Int64(Int64Builder::new()),
+            DataType::Boolean => ColumnBuilder::Boolean(BooleanBuilder::new()),
+            DataType::Decimal128(precision, scale) => ColumnBuilder::Decimal(
+                Decimal128Builder::new()
+                    .with_precision_and_scale(*precision, *scale)
+                    .expect("precision and scale come from a valid table definition"),
+                *precision,
+            ),
+            _ => ColumnBuilder::Text(StringBuilder::new()),
+        }
+    }
+
+    fn len(&self) -> usize {
+        use datafusion::arrow::array::ArrayBuilder;
+        match self {
+            ColumnBuilder::Text(b) => b.len(),
+            ColumnBuilder::Int32(b) => b.len(),
+            ColumnBuilder::Int64(b) => b.len(),
+            ColumnBuilder::Boolean(b) => b.len(),
+            ColumnBuilder::Decimal(b, _) => b.len(),
+        }
+    }
+
+    /// Appends one cell, or says what was expected instead.
+    fn push(&mut self, field: &Field, cell: &Cell) -> std::result::Result<(), String> {
+        if cell.text.is_empty() {
+            if !field.is_nullable() {
+                return Err("is empty; a value is required".into());
+            }
+            self.push_null();
+            return Ok(());
+        }
+        match self {
+            ColumnBuilder::Text(b) => b.append_value(&cell.text),
+            ColumnBuilder::Int32(b) => b.append_value(parse_integer(&cell.text)?),
+            ColumnBuilder::Int64(b) => b.append_value(parse_integer(&cell.text)?),
+            ColumnBuilder::Boolean(b) => b.append_value(parse_bool(&cell.text)?),
+            ColumnBuilder::Decimal(b, precision) => {
+                let unit = match &cell.unit {
+                    Some(u) => parse_unit(u, field.name())?,
+                    None => Unit::YUAN,
+                };
+                b.append_value(parse_amount(&cell.text, unit, *precision)?);
+            }
+        }
+        Ok(())
+    }
+
+    fn push_null(&mut self) {
+        match self {
+            ColumnBuilder::Text(b) => b.append_null(),
+            ColumnBuilder::Int32(b) => b.append_null(),
+            ColumnBuilder::Int64(b) => b.append_null(),
+            ColumnBuilder::Boolean(b) => b.append_null(),
+            ColumnBuilder::Decimal(b, _) => b.append_null(),
+        }
+    }
+
+    fn finish(self) -> ArrayRef {
+        match self {
+            ColumnBuilder::Text(mut b) => Arc::new(b.finish()),
+            ColumnBuilder::Int32(mut b) => Arc::new(b.finish()),
+            ColumnBuilder::Int64(mut b) => Arc::new(b.finish()),
+            ColumnBuilder::Boolean(mut b) => Arc::new(b.finish()),
+            ColumnBuilder::Decimal(mut b, _) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// A money unit: how many places to shift a stated amount to get yuan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unit {
+    pub yuan_exponent: u32,
+}
+
+impl Unit {
+    pub const YUAN: Unit = Unit { yuan_exponent: 0 };
+}
+
+/// Parses 元, 万元 or 亿元 (optionally `/月` for monthly amounts, which only `monthly_…` columns take).
+pub fn parse_unit(text: &str, column: &str) -> std::result::Result<Unit, String> {
+    let (base, per_month) = match text.strip_suffix("/月") {
+        Some(base) => (base, true),
+        None => (text, false),
+    };
+    if per_month != column.starts_with("monthly_") {
+        return Err(if per_month {
+            format!("has unit `{text}`, a monthly amount, but column `{column}` is not monthly")
+        } else {
+            format!("has unit `{text}`; column `{column}` holds monthly amounts, write `元/月`")
+        });
+    }
+    let yuan_exponent = match base {
+        "元" | "yuan" => 0,
+        "万元" | "wan" => 4,
+        "亿元" | "yi" => 8,
+        other => return Err(format!("has unknown unit `{other}`; expected 元, 万元 or 亿元")),
+    };
+    Ok(Unit { yuan_exponent })
+}
+
+/// Parses a stated amount into exact fen (yuan × 100) for a `DECIMAL(precision, 2)` column.
+///
+/// Accepts thousand separators, full-width digits and `(123.45)` for negatives; refuses NaN,
+/// infinities, exponents and anything that is not a whole number of fen after the unit shift.
+pub fn parse_amount(text: &str, unit: Unit, precision: u8) -> std::result::Result<i128, String> {
+    let normalized = normalize_number(text);
+    let (negative, digits) = match normalized.strip_prefix('(').and_then(|s| s.strip_suffix(')'))
+    {
+        Some(inner) => (true, inner.to_string()),
+        None => match normalized.strip_prefix('-') {
+            Some(rest) => (true, rest.to_string()),
+            None => (false, normalized.trim_start_matches('+').to_string()),
+        },
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((&digits, ""));
+    let well_formed = !whole.is_empty()
+        && whole.chars().all(|c| c.is_ascii_digit())
+        && fraction.chars().all(|c| c.is_ascii_digit());
+    if !well_formed {
+        return Err("is not an amount; expected a number such as 1234.56".into());
+    }
+    let overflow = || format!("is too large for DECIMAL({precision},2) yuan");
+    let stated: i128 = format!("{whole}{fraction}").parse().map_err(|_| overflow())?;
+    // value in fen = stated × 10^(unit exponent + 2) / 10^(decimals stated)
+    let scale_up = unit.yuan_exponent + 2;
+    let decimals = fraction.len() as u32;
+    let fen = if decimals <= scale_up {
+        stated
+            .checked_mul(10i128.pow(scale_up - decimals))
+            .ok_or_else(overflow)?
+    } else {
+        let divisor = 10i128.pow(decimals - scale_up);
+        if stated % divisor != 0 {
+            return Err("has more than 2 decimals of yuan (amounts are exact to the fen)".into());
+        }
+        stated / divisor
+    };
+    if fen >= 10i128.pow(u32::from(precision)) {
+        return Err(overflow());
+    }
+    Ok(if negative { -fen } else { fen })
+}
+
+/// Full-width digits and punctuation to ASCII; thousand separators removed.
+fn normalize_number(text: &str) -> String {
+    text.trim()
+        .chars()
+        .filter_map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+            '．' => Some('.'),
+            '－' => Some('-'),
+            '（' => Some('('),
+            '）' => Some(')'),
+            ',' | '，' | ' ' | '\u{a0}' => None,
+            other => Some(other),
+        })
+        .collect()
+}
+
+fn parse_integer<T: std::str::FromStr>(text: &str) -> std::result::Result<T, String> {
+    normalize_number(text)
+        .parse()
+        .map_err(|_| "is not a whole number".to_string())
+}
+
+fn parse_bool(text: &str) -> std::result::Result<bool, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "t" | "yes" | "y" | "1" | "是" => Ok(true),
+        "false" | "f" | "no" | "n" | "0" | "否" => Ok(false),
+        _ => Err("is not a yes/no value; expected true or false".into()),
+    }
+}
+
+/// Refuses a file that states the same key twice.
+fn check_unique_keys(file: &Path, batch: &RecordBatch, definition: &TableDef) -> Result<()> {
+    if definition.primary_key.is_empty() {
+        return Ok(());
+    }
+    let keys = key_strings(batch, definition)?;
+    let mut seen = std::collections::HashMap::new();
+    let mut problems = Vec::new();
+    for (index, key) in keys.iter().enumerate() {
+        if let Some(first) = seen.insert(key.clone(), index) {
+            problems.push(format!(
+                "{}: row {}: key ({}) = ({key}) already appears in row {}",
+                file.display(),
+                index + 2,
+                definition.key_columns().join(", "),
+                first + 2
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(file, problems))
+    }
+}
+
+/// In append mode, refuses keys the table already holds (a correction is `--mode replace`).
+async fn check_keys_not_stored(
+    workspace: &Workspace,
+    file: &Path,
+    batch: &RecordBatch,
+    definition: &TableDef,
+) -> Result<()> {
+    if definition.primary_key.is_empty() {
+        return Ok(());
+    }
+    let mut session = crate::session::Session::open(workspace)?;
+    let stored = session
+        .table_frame(&definition.name)
+        .await?
+        .collect()
+        .await?;
+    let mut stored_keys = HashSet::new();
+    for stored_batch in &stored {
+        stored_keys.extend(key_strings(stored_batch, definition)?);
+    }
+    let problems: Vec<String> = key_strings(batch, definition)?
+        .into_iter()
+        .enumerate()
+        .filter(|(_, key)| stored_keys.contains(key))
+        .map(|(index, key)| {
+            format!(
+                "{}: row {}: key ({key}) is already stored in table `{}`; to correct stored figures use --mode replace",
+                file.display(),
+                index + 2,
+                definition.name
+            )
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(file, problems))
+    }
+}
+
+/// Each row's primary key rendered as text (`640121, 2022, …`).
+fn key_strings(batch: &RecordBatch, definition: &TableDef) -> Result<Vec<String>> {
+    let options = FormatOptions::default().with_null("NULL");
+    let formatters = definition
+        .key_columns()
+        .iter()
+        .map(|name| {
+            let column = batch.column_by_name(name).ok_or_else(|| Error::Table {
+                table: definition.name.clone(),
+                path: definition.path.clone(),
+                message: format!("stored data has no key column `{name}`"),
+            })?;
+            Ok(ArrayFormatter::try_new(column.as_ref(), &options)?)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((0..batch.num_rows())
+        .map(|row| {
+            formatters
+                .iter()
+                .map(|f| f.value(row).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect())
+}
+
+/// The predicate selecting the (region, year, scenario) slices present in `batch`.
+fn replace_predicate(batch: &RecordBatch) -> Result<WriteMode> {
+    let schema: SchemaRef = batch.schema();
+    let slice_columns: Vec<&str> = SLICE_COLUMNS
+        .into_iter()
+        .filter(|c| schema.column_with_name(c).is_some())
+        .collect();
+    if slice_columns.is_empty() {
+        return Ok(WriteMode::ReplaceAll);
+    }
+    let options = FormatOptions::default();
+    let mut slices = BTreeSet::new();
+    let formatters = slice_columns
+        .iter()
+        .map(|c| {
+            let column = batch.column_by_name(c).expect("checked above");
+            let quoted = !column.data_type().is_numeric();
+            Ok((*c, quoted, ArrayFormatter::try_new(column.as_ref(), &options)?))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for row in 0..batch.num_rows() {
+        let condition = formatters
+            .iter()
+            .map(|(name, quoted, f)| {
+                let value = f.value(row).to_string();
+                if *quoted {
+                    format!("{name} = '{}'", value.replace('\'', "''"))
+                } else {
+                    format!("{name} = {value}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        slices.insert(format!("({condition})"));
+    }
+    Ok(WriteMode::ReplaceWhere(
+        slices.into_iter().collect::<Vec<_>>().join(" OR "),
+    ))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| PathBuf::from(path).display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WAN: Unit = Unit { yuan_exponent: 4 };
+
+    #[test]
+    fn amounts_in_wan_become_exact_fen() {
+        // 36463.16 万元 = 364,631,600 元 = 36,463,160,000 fen
+        assert_eq!(parse_amount("36463.16", WAN, 18), Ok(36_463_160_000));
+        assert_eq!(parse_amount("0.0001", WAN, 18), Ok(100)); // 1 元
+        assert_eq!(parse_amount("0.000001", WAN, 18), Ok(1)); // 1 分
+        assert!(parse_amount("0.0000001", WAN, 18).is_err()); // a tenth of a fen
+    }
+
+    #[test]
+    fn amounts_accept_what_people_type() {
+        assert_eq!(parse_amount("1,234.5", Unit::YUAN, 18), Ok(123_450));
+        assert_eq!(parse_amount("１２３．４", Unit::YUAN, 18), Ok(12_340));
+        assert_eq!(parse_amount("(12.30)", Unit::YUAN, 18), Ok(-1_230));
+        assert_eq!(parse_amount("-0.01", Unit::YUAN, 18), Ok(-1));
+    }
+
+    #[test]
+    fn amounts_refuse_what_is_not_money() {
+        for bad in ["NaN", "inf", "Infinity", "1e5", "12.345", "", "1.2.3", "abc", "--1"] {
+            assert!(parse_amount(bad, Unit::YUAN, 18).is_err(), "{bad}");
+        }
+        // DECIMAL(18,2) holds at most 9,999,999,999,999,999.99 元
+        assert!(parse_amount("10000000000000000", Unit::YUAN, 18).is_err());
+        assert!(parse_amount("9999999999999999.99", Unit::YUAN, 18).is_ok());
+    }
+
+    #[test]
+    fn units_know_monthly_columns() {
+        assert_eq!(parse_unit("万元", "amount_yuan"), Ok(WAN));
+        assert_eq!(parse_unit("亿元", "amount_yuan").map(|u| u.yuan_exponent), Ok(8));
+        assert_eq!(parse_unit("元/月", "monthly_amount_yuan"), Ok(Unit::YUAN));
+        assert!(parse_unit("元/月", "amount_yuan").is_err());
+        assert!(parse_unit("元", "monthly_amount_yuan").is_err());
+        assert!(parse_unit("千元", "amount_yuan").is_err());
+    }
+
+    #[test]
+    fn booleans_and_integers() {
+        assert_eq!(parse_bool("TRUE"), Ok(true));
+        assert_eq!(parse_bool("否"), Ok(false));
+        assert!(parse_bool("maybe").is_err());
+        assert_eq!(parse_integer::<i64>("１,２３４"), Ok(1234));
+        assert!(parse_integer::<i64>("12.5").is_err());
+    }
+}

@@ -1,0 +1,17 @@
+//! fundq: social-insurance fund ledgers as Delta Lake tables, indicators as versioned SQL views,
+//! run with Apache DataFusion.
+//!
+//! The binary (`main.rs`) parses the command line and calls [`commands`]; everything else is
+//! here, one module per concern.
+
+pub mod catalog;
+pub mod commands;
+pub mod error;
+pub mod import;
+pub mod output;
+pub mod session;
+pub mod storage;
+pub mod tabledef;
+pub mod workspace;
+
+pub use error::{Error, Result};

@@ -1,0 +1,177 @@
+//! The `fundq` command line: parses arguments, runs one command, maps errors to exit codes
+//! (0 success, 1 failure, 2 usage).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use fundq::commands::{self, Output};
+use fundq::import::ImportMode;
+use fundq::output::OutputFormat;
+use fundq::storage::AsOf;
+use fundq::workspace::Workspace;
+
+/// Social-insurance fund ledgers as Delta Lake tables, indicators as versioned SQL views.
+#[derive(Parser)]
+#[command(name = "fundq", version, about)]
+struct Cli {
+    /// Data folder: one sub-folder per table (Delta Lake, or plain Parquet read-only).
+    #[arg(long, env = "FUNDQ_DATA", default_value = "data", global = true)]
+    data: PathBuf,
+
+    /// SQL folder: views/<name>/v<N>.sql, queries/<name>.sql, tables/<table>.sql.
+    #[arg(long, env = "FUNDQ_SQL", default_value = "sql", global = true)]
+    sql: PathBuf,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List views (name, versions, latest, description) and named queries.
+    Views {
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Print a view's (or query's) SQL and its output columns.
+    Show {
+        /// `name` for the latest version, `name@vN` to pin one.
+        view: String,
+    },
+    /// List the tables of the data folder with their row counts.
+    Tables {
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Run a view or a named query and print its rows.
+    Run {
+        /// `view`, `view@vN`, or the name of a query in sql/queries/.
+        name: String,
+        /// A query parameter, `name=value`; bound as a typed value for `$name`.
+        #[arg(long = "param", value_name = "NAME=VALUE", value_parser = key_value)]
+        params: Vec<(String, String)>,
+        /// Keep only rows where `column = value` (repeatable; all must hold).
+        #[arg(long = "filter", value_name = "COLUMN=VALUE", value_parser = key_value)]
+        filters: Vec<(String, String)>,
+        #[command(flatten)]
+        as_of: AsOfArg,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Run an ad-hoc read-only SQL statement over all tables and views.
+    Sql {
+        /// The statement, for example "SELECT * FROM budget_execution WHERE year = 2022".
+        statement: String,
+        #[command(flatten)]
+        as_of: AsOfArg,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Validate a CSV file and commit it to a table in one atomic Delta commit.
+    Import {
+        /// The CSV file (UTF-8, with or without BOM; header row naming the table's columns).
+        file: PathBuf,
+        /// The table to write (defined in sql/tables/<table>.sql).
+        #[arg(long)]
+        table: String,
+        /// `append` adds rows; `replace` swaps the file's (region, year, scenario) slices.
+        #[arg(long, value_enum, default_value = "append")]
+        mode: ImportMode,
+        /// Validate and report, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// List a table's versions: time, operation, rows added/removed, source file and SHA-256.
+    History {
+        table: String,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+#[derive(Args)]
+struct OutputArgs {
+    /// Output format; parquet and arrow are binary and need --output or a redirect.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Write to this file (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct AsOfArg {
+    /// Read every Delta table as of this table version or time (2023-03-31, RFC 3339).
+    #[arg(long, value_name = "VERSION|TIME")]
+    as_of: Option<AsOf>,
+}
+
+impl From<OutputArgs> for Output {
+    fn from(args: OutputArgs) -> Output {
+        Output {
+            format: args.format,
+            file: args.output,
+        }
+    }
+}
+
+fn key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("`{text}` should be NAME=VALUE")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("fundq: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fundq: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> fundq::Result<()> {
+    let workspace = |as_of: Option<AsOf>| Workspace::new(cli.data.clone(), cli.sql.clone(), as_of);
+    match cli.command {
+        Command::Views { output } => commands::views(&workspace(None)?, &output.into()),
+        Command::Show { view } => commands::show(&workspace(None)?, &view).await,
+        Command::Tables { output } => commands::tables(&workspace(None)?, &output.into()).await,
+        Command::Run {
+            name,
+            params,
+            filters,
+            as_of,
+            output,
+        } => {
+            let ws = workspace(as_of.as_of)?;
+            commands::run(&ws, &name, &params, &filters, &output.into()).await
+        }
+        Command::Sql {
+            statement,
+            as_of,
+            output,
+        } => commands::sql(&workspace(as_of.as_of)?, &statement, &output.into()).await,
+        Command::Import {
+            file,
+            table,
+            mode,
+            dry_run,
+        } => commands::import(&workspace(None)?, &file, &table, mode, dry_run).await,
+        Command::History { table, output } => {
+            commands::history(&workspace(None)?, &table, &output.into()).await
+        }
+    }
+}

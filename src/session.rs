@@ -1,0 +1,208 @@
+//! The session: the one place that builds DataFusion's `SessionContext` for fundq.
+//!
+//! Tables and views are registered on demand: asking for a view registers the tables and views
+//! it needs, in dependency order, and nothing else, so a cold run touches only what it reads and
+//! a view whose table is missing does not stop the others. Ad-hoc SQL and named queries get the
+//! same treatment for the relations they mention. Statements are read-only here.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::dataframe::DataFrame;
+use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
+use datafusion::catalog::view::ViewTable;
+
+use crate::catalog::{Catalog, TableUse, ViewVersion, relation_name, sql_relations};
+use crate::error::{Error, Result, closest_names};
+use crate::storage::{self, AsOf, TableLocation};
+use crate::workspace::Workspace;
+
+/// A DataFusion context over one workspace's tables and views.
+pub struct Session {
+    ctx: SessionContext,
+    catalog: Catalog,
+    tables: BTreeMap<String, TableLocation>,
+    as_of: Option<AsOf>,
+    data_dir: std::path::PathBuf,
+    registered: BTreeSet<String>,
+}
+
+impl Session {
+    /// Reads the view catalog and lists the tables; opens nothing yet.
+    pub fn open(workspace: &Workspace) -> Result<Session> {
+        Ok(Session {
+            ctx: SessionContext::new_with_config(session_config()),
+            catalog: Catalog::load(&workspace.sql_dir)?,
+            tables: storage::discover_tables(&workspace.data_dir)?,
+            as_of: workspace.as_of.clone(),
+            data_dir: workspace.data_dir.clone(),
+            registered: BTreeSet::new(),
+        })
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn tables(&self) -> &BTreeMap<String, TableLocation> {
+        &self.tables
+    }
+
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// The rows of one view version, with everything it depends on registered.
+    pub async fn view_frame(&mut self, view: &ViewVersion) -> Result<DataFrame> {
+        self.register_view_with_dependencies(view).await?;
+        Ok(self
+            .ctx
+            .table(relation_name(&view.name, view.version))
+            .await?)
+    }
+
+    /// The rows of a whole table.
+    pub async fn table_frame(&mut self, table: &str) -> Result<DataFrame> {
+        self.register_table(table).await?;
+        Ok(self.ctx.table(table).await?)
+    }
+
+    /// Plans a read-only SQL statement over the tables and views it mentions.
+    ///
+    /// `origin` names where the SQL came from (a query file, or the command line) for errors.
+    pub async fn sql_frame(&mut self, sql: &str, origin: &Path) -> Result<DataFrame> {
+        for relation in sql_relations(sql, origin)? {
+            self.register_relation(&relation.name, origin, relation.line)
+                .await?;
+        }
+        self.ctx
+            .sql_with_options(sql, read_only())
+            .await
+            .map_err(|e| located(e, origin))
+    }
+
+    async fn register_relation(&mut self, name: &str, origin: &Path, line: usize) -> Result<()> {
+        if let Some(view) = self.catalog.view_for_relation(name).cloned() {
+            return self.register_view_with_dependencies(&view).await;
+        }
+        if self.tables.contains_key(name) {
+            return self.register_table(name).await;
+        }
+        let mut candidates = self.catalog.relation_names();
+        candidates.extend(self.tables.keys().cloned());
+        Err(Error::SqlFile {
+            file: origin.to_path_buf(),
+            line,
+            message: Error::UnknownName {
+                kind: "table or view",
+                name: name.to_string(),
+                closest: closest_names(name, candidates.iter().map(String::as_str)),
+            }
+            .to_string(),
+        })
+    }
+
+    async fn register_view_with_dependencies(&mut self, view: &ViewVersion) -> Result<()> {
+        let unavailable = |reason: String| Error::ViewUnavailable {
+            name: format!("{}@v{}", view.name, view.version),
+            reason,
+        };
+        let (order, table_uses) = self
+            .catalog
+            .dependency_order(&[view])
+            .map_err(|e| unavailable(e.to_string()))?;
+        let order: Vec<ViewVersion> = order.into_iter().cloned().collect();
+        for table_use in &table_uses {
+            if !self.tables.contains_key(&table_use.table) {
+                return Err(unavailable(self.missing_table_reason(table_use)));
+            }
+            self.register_table(&table_use.table).await?;
+        }
+        for dependency in &order {
+            self.register_view(dependency).await?;
+        }
+        Ok(())
+    }
+
+    fn missing_table_reason(&self, table_use: &TableUse) -> String {
+        let closest = closest_names(&table_use.table, self.tables.keys().map(String::as_str));
+        let hint = match closest.first() {
+            Some(name) => format!(" (did you mean `{name}`?)"),
+            None => format!("; import it with `fundq import FILE --table {}`", table_use.table),
+        };
+        format!(
+            "it reads `{}` ({}:{}), which is neither a view nor a table in the data folder `{}`{hint}",
+            table_use.table,
+            table_use.file.display(),
+            table_use.line,
+            self.data_dir.display(),
+        )
+    }
+
+    async fn register_table(&mut self, name: &str) -> Result<()> {
+        if !self.registered.insert(name.to_string()) {
+            return Ok(());
+        }
+        let location = &self.tables[name];
+        let provider =
+            storage::open_table(location, self.as_of.as_ref(), &self.ctx.state()).await?;
+        self.ctx.register_table(name, provider)?;
+        Ok(())
+    }
+
+    async fn register_view(&mut self, view: &ViewVersion) -> Result<()> {
+        let pinned = relation_name(&view.name, view.version);
+        if self.registered.contains(&pinned) {
+            return Ok(());
+        }
+        let plan = self
+            .ctx
+            .state()
+            .create_logical_plan(&view.sql)
+            .await
+            .map_err(|e| located(e, &view.path))?;
+        read_only().verify_plan(&plan).map_err(|e| Error::SqlFile {
+            file: view.path.clone(),
+            line: 1,
+            message: format!("a view is a single SELECT: {}", Error::Query(e)),
+        })?;
+        let table = Arc::new(ViewTable::new(plan, Some(view.sql.clone())));
+        self.ctx.register_table(pinned.as_str(), table.clone())?;
+        self.registered.insert(pinned);
+        let latest = self.catalog.view(&view.name, None)?.version;
+        if latest == view.version {
+            self.ctx.register_table(view.name.as_str(), table)?;
+        }
+        Ok(())
+    }
+}
+
+/// fundq's queries only read: no DDL, no DML, no `SET`/`COPY`-style statements.
+fn read_only() -> SQLOptions {
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
+}
+
+fn session_config() -> SessionConfig {
+    let mut config = SessionConfig::new().with_information_schema(true);
+    // `100.0` in a view must be an exact decimal, never a float.
+    config.options_mut().sql_parser.parse_float_as_decimal = true;
+    config
+}
+
+/// Attaches the file and, when DataFusion knows it, the line to a planning error.
+fn located(e: datafusion::error::DataFusionError, file: &Path) -> Error {
+    let line = e
+        .diagnostic()
+        .and_then(|d| d.span)
+        .map(|span| span.start.line as usize)
+        .unwrap_or(1);
+    Error::SqlFile {
+        file: file.to_path_buf(),
+        line,
+        message: Error::Query(e).to_string(),
+    }
+}
