@@ -180,18 +180,20 @@ impl Catalog {
             .ok_or_else(|| self.unknown("view", name))?;
         match version {
             None => Ok(versions.last().expect("a view has at least one version")),
-            Some(v) => versions
-                .iter()
-                .find(|vv| vv.version == v)
-                .ok_or_else(|| Error::UnknownVersion {
-                    name: name.to_string(),
-                    version: v,
-                    available: versions
-                        .iter()
-                        .map(|vv| format!("v{}", vv.version))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                }),
+            Some(v) => {
+                versions
+                    .iter()
+                    .find(|vv| vv.version == v)
+                    .ok_or_else(|| Error::UnknownVersion {
+                        name: name.to_string(),
+                        version: v,
+                        available: versions
+                            .iter()
+                            .map(|vv| format!("v{}", vv.version))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })
+            }
         }
     }
 
@@ -370,7 +372,10 @@ pub fn first_line_mentioning(sql: &str, word: &str) -> usize {
     for (index, line) in sql.lines().enumerate() {
         let code = line.split("--").next().unwrap_or("").to_ascii_lowercase();
         let is_ident = |c: char| c.is_alphanumeric() || c == '_';
-        if code.split(|c: char| !is_ident(c)).any(|token| token == word) {
+        if code
+            .split(|c: char| !is_ident(c))
+            .any(|token| token == word)
+        {
             return index + 1;
         }
     }
@@ -466,14 +471,20 @@ mod tests {
 
     #[test]
     fn versioned_relations() {
-        assert_eq!(split_versioned_relation("yoy_growth_v3"), Some(("yoy_growth", 3)));
+        assert_eq!(
+            split_versioned_relation("yoy_growth_v3"),
+            Some(("yoy_growth", 3))
+        );
         assert_eq!(split_versioned_relation("yoy_growth"), None);
     }
 
     #[test]
     fn description_is_the_leading_comment() {
         let sql = "-- Budget execution.\n-- One row per item.\n\n-- not this\nSELECT 1";
-        assert_eq!(header_description(sql), "Budget execution. One row per item.");
+        assert_eq!(
+            header_description(sql),
+            "Budget execution. One row per item."
+        );
     }
 
     #[test]
@@ -483,15 +494,22 @@ mod tests {
         assert_eq!(
             relations,
             vec![
-                Relation { name: "item".into(), line: 4 },
-                Relation { name: "ledger".into(), line: 2 },
+                Relation {
+                    name: "item".into(),
+                    line: 4
+                },
+                Relation {
+                    name: "ledger".into(),
+                    line: 2
+                },
             ]
         );
     }
 
     #[test]
     fn parse_errors_carry_the_line() {
-        let err = parse_single_statement("SELECT 1\nFROM\nWHERE", Path::new("v1.sql")).unwrap_err();
+        let err = parse_single_statement("SELECT 1\nFROM t\nWHERE x = = 2", Path::new("v1.sql"))
+            .unwrap_err();
         match err {
             Error::SqlFile { line, .. } => assert_eq!(line, 3),
             other => panic!("unexpected {other}"),

@@ -224,7 +224,11 @@ pub async fn history(workspace: &Workspace, table: &str, output: &Output) -> Res
             commit
                 .info
                 .get(key)
-                .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                })
                 .unwrap_or_default()
         };
         let metric = |key: &str| {
@@ -308,9 +312,8 @@ fn apply_filters(mut frame: DataFrame, filters: &[(String, String)]) -> Result<D
                 names.join(", ")
             )));
         };
-        let typed = typed_value(value, field.data_type()).map_err(|why| {
-            Error::Usage(format!("--filter {column}={value}: {why}"))
-        })?;
+        let typed = typed_value(value, field.data_type())
+            .map_err(|why| Error::Usage(format!("--filter {column}={value}: {why}")))?;
         frame = frame.filter(col(format!("\"{column}\"")).eq(lit(typed)))?;
     }
     Ok(frame)

@@ -56,7 +56,10 @@ pub enum Error {
 
     /// Invalid rows in an input file; every problem is listed, nothing was written.
     #[error("{} problem(s) in {}, nothing was written:\n{}", .problems.len(), .file.display(), .problems.join("\n"))]
-    InvalidInput { file: PathBuf, problems: Vec<String> },
+    InvalidInput {
+        file: PathBuf,
+        problems: Vec<String>,
+    },
 
     /// A file or folder that could not be read or written.
     #[error("{}: {source}", .path.display())]
@@ -148,7 +151,11 @@ pub fn closest_names<'a>(name: &str, candidates: impl IntoIterator<Item = &'a st
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
     scored.dedup_by(|a, b| a.1 == b.1);
-    scored.into_iter().take(3).map(|(_, c)| c.to_string()).collect()
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, c)| c.to_string())
+        .collect()
 }
 
 #[cfg(test)]

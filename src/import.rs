@@ -56,7 +56,6 @@ pub async fn import_file(
     let definition = TableDef::load(&workspace.sql_dir, table).await?;
     let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
     let batch = parse_csv(file, &bytes, &definition)?;
-    check_unique_keys(file, &batch, &definition)?;
     let table_path = workspace.data_dir.join(table);
     if mode == ImportMode::Append && table_path.join("_delta_log").is_dir() {
         check_keys_not_stored(workspace, file, &batch, &definition).await?;
@@ -107,6 +106,7 @@ fn parse_csv(file: &Path, bytes: &[u8], definition: &TableDef) -> Result<RecordB
         .map(|f| ColumnBuilder::new(f))
         .collect();
     let mut problems = Vec::new();
+    let mut first_row_of_key = std::collections::HashMap::new();
     for (index, record) in reader.records().enumerate() {
         let row = index + 2; // the header is row 1, as in a spreadsheet
         let record = match record {
@@ -116,6 +116,16 @@ fn parse_csv(file: &Path, bytes: &[u8], definition: &TableDef) -> Result<RecordB
                 continue;
             }
         };
+        if let Some(first) = plan
+            .key_text(&record)
+            .and_then(|k| first_row_of_key.insert(k, row))
+        {
+            problems.push(format!(
+                "{}: row {row}: key ({}) repeats row {first}; each key appears once per file",
+                file.display(),
+                definition.key_columns().join(", "),
+            ));
+        }
         for (target, source) in plan.sources.iter().enumerate() {
             let field = definition.schema.field(target);
             let cell = source.read(&record);
@@ -168,6 +178,8 @@ fn invalid(file: &Path, problems: Vec<String>) -> Error {
 /// Where each table column's value comes from in the file.
 struct ColumnPlan {
     sources: Vec<Source>,
+    /// Indices into `sources` of the primary-key columns.
+    key_sources: Vec<usize>,
 }
 
 enum Source {
@@ -222,6 +234,7 @@ impl ColumnPlan {
             }
             sources.push(source);
         }
+        let key_sources = definition.primary_key.clone();
         for (i, header) in headers.iter().enumerate() {
             if !used.contains(&i) {
                 problems.push(format!(
@@ -239,10 +252,28 @@ impl ColumnPlan {
             }
         }
         if problems.is_empty() {
-            Ok(ColumnPlan { sources })
+            Ok(ColumnPlan {
+                sources,
+                key_sources,
+            })
         } else {
             Err(invalid(file, problems))
         }
+    }
+}
+
+impl ColumnPlan {
+    /// The row's primary key as typed, or `None` when the table has no key.
+    fn key_text(&self, record: &csv::StringRecord) -> Option<String> {
+        if self.key_sources.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = self
+            .key_sources
+            .iter()
+            .map(|&i| self.sources[i].read(record).text)
+            .collect();
+        Some(parts.join(", "))
     }
 }
 
@@ -387,7 +418,11 @@ pub fn parse_unit(text: &str, column: &str) -> std::result::Result<Unit, String>
         "元" | "yuan" => 0,
         "万元" | "wan" => 4,
         "亿元" | "yi" => 8,
-        other => return Err(format!("has unknown unit `{other}`; expected 元, 万元 or 亿元")),
+        other => {
+            return Err(format!(
+                "has unknown unit `{other}`; expected 元, 万元 or 亿元"
+            ));
+        }
     };
     Ok(Unit { yuan_exponent })
 }
@@ -398,7 +433,9 @@ pub fn parse_unit(text: &str, column: &str) -> std::result::Result<Unit, String>
 /// infinities, exponents and anything that is not a whole number of fen after the unit shift.
 pub fn parse_amount(text: &str, unit: Unit, precision: u8) -> std::result::Result<i128, String> {
     let normalized = normalize_number(text);
-    let (negative, digits) = match normalized.strip_prefix('(').and_then(|s| s.strip_suffix(')'))
+    let (negative, digits) = match normalized
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
     {
         Some(inner) => (true, inner.to_string()),
         None => match normalized.strip_prefix('-') {
@@ -414,7 +451,9 @@ pub fn parse_amount(text: &str, unit: Unit, precision: u8) -> std::result::Resul
         return Err("is not an amount; expected a number such as 1234.56".into());
     }
     let overflow = || format!("is too large for DECIMAL({precision},2) yuan");
-    let stated: i128 = format!("{whole}{fraction}").parse().map_err(|_| overflow())?;
+    let stated: i128 = format!("{whole}{fraction}")
+        .parse()
+        .map_err(|_| overflow())?;
     // value in fen = stated × 10^(unit exponent + 2) / 10^(decimals stated)
     let scale_up = unit.yuan_exponent + 2;
     let decimals = fraction.len() as u32;
@@ -462,32 +501,6 @@ fn parse_bool(text: &str) -> std::result::Result<bool, String> {
         "true" | "t" | "yes" | "y" | "1" | "是" => Ok(true),
         "false" | "f" | "no" | "n" | "0" | "否" => Ok(false),
         _ => Err("is not a yes/no value; expected true or false".into()),
-    }
-}
-
-/// Refuses a file that states the same key twice.
-fn check_unique_keys(file: &Path, batch: &RecordBatch, definition: &TableDef) -> Result<()> {
-    if definition.primary_key.is_empty() {
-        return Ok(());
-    }
-    let keys = key_strings(batch, definition)?;
-    let mut seen = std::collections::HashMap::new();
-    let mut problems = Vec::new();
-    for (index, key) in keys.iter().enumerate() {
-        if let Some(first) = seen.insert(key.clone(), index) {
-            problems.push(format!(
-                "{}: row {}: key ({}) = ({key}) already appears in row {}",
-                file.display(),
-                index + 2,
-                definition.key_columns().join(", "),
-                first + 2
-            ));
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(invalid(file, problems))
     }
 }
 
@@ -574,7 +587,11 @@ fn replace_predicate(batch: &RecordBatch) -> Result<WriteMode> {
         .map(|c| {
             let column = batch.column_by_name(c).expect("checked above");
             let quoted = !column.data_type().is_numeric();
-            Ok((*c, quoted, ArrayFormatter::try_new(column.as_ref(), &options)?))
+            Ok((
+                *c,
+                quoted,
+                ArrayFormatter::try_new(column.as_ref(), &options)?,
+            ))
         })
         .collect::<Result<Vec<_>>>()?;
     for row in 0..batch.num_rows() {
@@ -635,7 +652,9 @@ mod tests {
 
     #[test]
     fn amounts_refuse_what_is_not_money() {
-        for bad in ["NaN", "inf", "Infinity", "1e5", "12.345", "", "1.2.3", "abc", "--1"] {
+        for bad in [
+            "NaN", "inf", "Infinity", "1e5", "12.345", "", "1.2.3", "abc", "--1",
+        ] {
             assert!(parse_amount(bad, Unit::YUAN, 18).is_err(), "{bad}");
         }
         // DECIMAL(18,2) holds at most 9,999,999,999,999,999.99 元
@@ -646,7 +665,10 @@ mod tests {
     #[test]
     fn units_know_monthly_columns() {
         assert_eq!(parse_unit("万元", "amount_yuan"), Ok(WAN));
-        assert_eq!(parse_unit("亿元", "amount_yuan").map(|u| u.yuan_exponent), Ok(8));
+        assert_eq!(
+            parse_unit("亿元", "amount_yuan").map(|u| u.yuan_exponent),
+            Ok(8)
+        );
         assert_eq!(parse_unit("元/月", "monthly_amount_yuan"), Ok(Unit::YUAN));
         assert!(parse_unit("元/月", "amount_yuan").is_err());
         assert!(parse_unit("元", "monthly_amount_yuan").is_err());

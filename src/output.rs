@@ -87,6 +87,13 @@ fn encode(
     batches: &[RecordBatch],
     out: &mut dyn Write,
 ) -> Result<()> {
+    // With no rows, still write the header (CSV) or schema (Parquet, Arrow).
+    let empty = [RecordBatch::new_empty(schema.clone())];
+    let batches = if batches.is_empty() {
+        &empty[..]
+    } else {
+        batches
+    };
     match format {
         OutputFormat::Table => {
             writeln!(out, "{}", render_table(schema, batches)?)

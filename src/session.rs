@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
+use datafusion::catalog::view::ViewTable;
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
-use datafusion::catalog::view::ViewTable;
 
 use crate::catalog::{Catalog, TableUse, ViewVersion, relation_name, sql_relations};
 use crate::error::{Error, Result, closest_names};
@@ -129,7 +129,10 @@ impl Session {
         let closest = closest_names(&table_use.table, self.tables.keys().map(String::as_str));
         let hint = match closest.first() {
             Some(name) => format!(" (did you mean `{name}`?)"),
-            None => format!("; import it with `fundq import FILE --table {}`", table_use.table),
+            None => format!(
+                "; import it with `fundq import FILE --table {}`",
+                table_use.table
+            ),
         };
         format!(
             "it reads `{}` ({}:{}), which is neither a view nor a table in the data folder `{}`{hint}",
@@ -190,6 +193,8 @@ fn session_config() -> SessionConfig {
     let mut config = SessionConfig::new().with_information_schema(true);
     // `100.0` in a view must be an exact decimal, never a float.
     config.options_mut().sql_parser.parse_float_as_decimal = true;
+    // Spans let planning errors name the line of the view file they come from.
+    config.options_mut().sql_parser.collect_spans = true;
     config
 }
 

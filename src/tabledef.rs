@@ -56,8 +56,9 @@ impl TableDef {
             return Err(Error::SqlFile {
                 file: path,
                 line: 1,
-                message: "a table definition is one `CREATE TABLE name (columns…, PRIMARY KEY (…))`"
-                    .into(),
+                message:
+                    "a table definition is one `CREATE TABLE name (columns…, PRIMARY KEY (…))`"
+                        .into(),
             });
         };
         let primary_key = create
