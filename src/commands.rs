@@ -44,7 +44,7 @@ pub fn views(workspace: &Workspace, output: &Output) -> Result<()> {
                 .collect::<Vec<_>>()
                 .join(", "),
             format!("v{}", latest.version),
-            latest.description.clone(),
+            headline(&latest.description),
         ]);
     }
     for query in catalog.queries() {
@@ -53,7 +53,7 @@ pub fn views(workspace: &Workspace, output: &Output) -> Result<()> {
             "query".into(),
             String::new(),
             String::new(),
-            query.description.clone(),
+            headline(&query.description),
         ]);
     }
     for problem in &catalog.problems {
@@ -64,6 +64,16 @@ pub fn views(workspace: &Workspace, output: &Output) -> Result<()> {
         rows,
         output,
     )
+}
+
+/// The first phrase of a description (up to its first `: ` or `. `); `show` prints the rest.
+fn headline(description: &str) -> String {
+    let end = [": ", ". "]
+        .iter()
+        .filter_map(|sep| description.find(sep))
+        .min()
+        .unwrap_or(description.len());
+    description[..end].to_string()
 }
 
 /// `fundq show`: a view version's file, SQL and output schema.
