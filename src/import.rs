@@ -152,20 +152,24 @@ fn parse_csv(file: &Path, bytes: &[u8], definition: &TableDef) -> Result<RecordB
     Ok(RecordBatch::try_new(definition.schema.clone(), arrays)?)
 }
 
-fn decode_text<'a>(file: &Path, bytes: &'a [u8]) -> Result<&'a str> {
+/// The file's text: UTF-8 (with or without BOM), else GB18030 (which covers GBK and GB2312,
+/// what Chinese spreadsheets are often saved as).
+fn decode_text<'a>(file: &Path, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, str>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(invalid(file, vec!["the file is empty".into()]));
     }
-    std::str::from_utf8(bytes).map_err(|e| {
-        invalid(
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(std::borrow::Cow::Borrowed(text));
+    }
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+    if had_errors || text.contains('\0') {
+        return Err(invalid(
             file,
-            vec![format!(
-                "not UTF-8 text (first bad byte at offset {}); save the file as CSV UTF-8",
-                e.valid_up_to()
-            )],
-        )
-    })
+            vec!["is neither UTF-8 nor GBK/GB18030 text; save it as CSV (UTF-8)".into()],
+        ));
+    }
+    Ok(text)
 }
 
 fn invalid(file: &Path, problems: Vec<String>) -> Error {

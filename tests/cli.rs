@@ -495,3 +495,77 @@ fn replace_swaps_a_slice_keeps_history_and_as_of_reproduces() {
     let as_of = ok(p.run(&["run", "budget_execution", "--as-of", "0", "--format", "csv"]));
     assert_eq!(as_of, original);
 }
+
+#[test]
+fn gbk_files_are_read_like_utf8_ones() {
+    let p = Project::new();
+    // 工伤保险 in GBK: B9A4 C9CB B1A3 CFD5 (GB2312 code table).
+    let mut bytes = b"fund_code,name_zh,name_en,sort_order\nunemployment,".to_vec();
+    bytes.extend([0xB9, 0xA4, 0xC9, 0xCB, 0xB1, 0xA3, 0xCF, 0xD5]);
+    bytes.extend(b",Test fund,9\n");
+    let file = p.dir.path().join("gbk.csv");
+    std::fs::write(&file, bytes).unwrap();
+    ok(p.run(&["import", file.to_str().unwrap(), "--table", "fund"]));
+    let out = ok(p.run(&[
+        "sql",
+        "SELECT name_zh FROM fund WHERE fund_code = 'unemployment'",
+        "--format",
+        "csv",
+    ]));
+    assert_eq!(out, "name_zh\n工伤保险\n");
+
+    std::fs::write(&file, [0x00, 0xFF, 0xFE, 0x81, 0x00, 0x30]).unwrap();
+    let (code, _, err) = p.run(&["import", file.to_str().unwrap(), "--table", "fund"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("neither UTF-8 nor GBK"), "{err}");
+}
+
+#[test]
+fn a_new_fund_is_data_not_code() {
+    let p = Project::new();
+    let import = |name: &str, table: &str, text: &str| {
+        p.write(name, text);
+        let file = p.dir.path().join(name);
+        ok(p.run(&["import", file.to_str().unwrap(), "--table", table]));
+    };
+    import(
+        "f.csv",
+        "fund",
+        "fund_code,name_zh,name_en,sort_order\nunemployment,失业保险,Unemployment insurance,5\n",
+    );
+    import(
+        "i.csv",
+        "item",
+        "fund_code,item_code,name_zh,direction,parent_code,of_which,category,memo,sort_order\n\
+         unemployment,contribution,失业保险费收入,income,,false,contribution,false,1\n\
+         unemployment,benefit,失业保险金支出,expense,,false,benefit,false,10\n",
+    );
+    import(
+        "l.csv",
+        "ledger",
+        "region_code,year,fund_code,item_code,scenario,amount,unit\n\
+         640121,2022,unemployment,contribution,budget,300,万元\n\
+         640121,2022,unemployment,contribution,actual,312.5,万元\n\
+         640121,2022,unemployment,benefit,budget,200,万元\n",
+    );
+    let out = ok(p.run(&[
+        "run",
+        "budget_execution",
+        "--filter",
+        "fund_code=unemployment",
+        "--format",
+        "csv",
+    ]));
+    // contribution: 312.5 / 300 × 100 = 104.1666… → 104.17; benefit has no actual: NULL rate;
+    // totals: income as contribution; expense budget 200, actual NULL.
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(
+        rows,
+        [
+            "640121,2022,unemployment,失业保险,income,contribution,失业保险费收入,300.00,312.50,104.17,12.50,false",
+            "640121,2022,unemployment,失业保险,income,total,总收入,300.00,312.50,104.17,12.50,false",
+            "640121,2022,unemployment,失业保险,expense,benefit,失业保险金支出,200.00,,,,false",
+            "640121,2022,unemployment,失业保险,expense,total,总支出,200.00,,,,false",
+        ]
+    );
+}
