@@ -569,3 +569,26 @@ fn a_new_fund_is_data_not_code() {
         ]
     );
 }
+
+/// Binary formats refuse a terminal; `script` (util-linux) gives the command a real pty.
+#[test]
+fn binary_formats_refuse_to_write_to_a_terminal() {
+    let binary = assert_cmd::cargo::cargo_bin("fundq");
+    let command = format!(
+        "{} --data {} --sql {} run fund_balance --format parquet; echo exit=$?",
+        binary.display(),
+        root().join("data").display(),
+        root().join("sql").display()
+    );
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("util-linux `script` is installed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("refusing to write Parquet (binary) to a terminal"),
+        "{text}"
+    );
+    assert!(text.contains("exit=2"), "{text}");
+    assert!(!text.contains("PAR1"), "{text}");
+}
