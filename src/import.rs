@@ -11,14 +11,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BooleanBuilder, Decimal128Builder, Int32Builder, Int64Builder, RecordBatch,
-    StringBuilder,
+    ArrayRef, BooleanBuilder, Decimal128Builder, Int32Builder, Int64Array, Int64Builder,
+    RecordBatch, StringBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, SchemaRef};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use sha2::{Digest, Sha256};
 
+use crate::catalog::sql_relations;
 use crate::error::{Error, Result};
+use crate::session::Session;
 use crate::storage::{self, WriteMode};
 use crate::tabledef::TableDef;
 use crate::workspace::Workspace;
@@ -55,11 +57,18 @@ pub async fn import_file(
 ) -> Result<ImportSummary> {
     let definition = TableDef::load(&workspace.sql_dir, table).await?;
     let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
-    let batch = parse_csv(file, &bytes, &definition)?;
+    let parsed = parse_csv(file, &bytes, &definition)?;
+    let mut problems = parsed.problems.clone();
+    problems.extend(rule_problems(workspace, file, &parsed, &definition).await?);
     let table_path = workspace.data_dir.join(table);
     if mode == ImportMode::Append && table_path.join("_delta_log").is_dir() {
-        check_keys_not_stored(workspace, file, &batch, &definition).await?;
+        problems.extend(stored_key_problems(workspace, file, &parsed, &definition).await?);
     }
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| row_of_problem(p));
+        return Err(invalid(file, problems));
+    }
+    let batch = parsed.batch;
     let rows = batch.num_rows();
     if dry_run {
         return Ok(ImportSummary {
@@ -85,8 +94,17 @@ pub async fn import_file(
     })
 }
 
-/// Parses and validates a whole CSV file into one batch of the table's schema.
-fn parse_csv(file: &Path, bytes: &[u8], definition: &TableDef) -> Result<RecordBatch> {
+/// The rows of a file that passed the type checks, and the problems of those that did not.
+struct Parsed {
+    /// Valid rows in the table's schema.
+    batch: RecordBatch,
+    /// The file row (header = 1) of each row of `batch`.
+    rows: Vec<usize>,
+    problems: Vec<String>,
+}
+
+/// Parses a whole CSV file, checking every cell against the table's column types.
+fn parse_csv(file: &Path, bytes: &[u8], definition: &TableDef) -> Result<Parsed> {
     let text = decode_text(file, bytes)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -105,6 +123,7 @@ fn parse_csv(file: &Path, bytes: &[u8], definition: &TableDef) -> Result<RecordB
         .iter()
         .map(|f| ColumnBuilder::new(f))
         .collect();
+    let mut rows = Vec::new();
     let mut problems = Vec::new();
     let mut first_row_of_key = std::collections::HashMap::new();
     for (index, record) in reader.records().enumerate() {
@@ -126,30 +145,48 @@ fn parse_csv(file: &Path, bytes: &[u8], definition: &TableDef) -> Result<RecordB
                 definition.key_columns().join(", "),
             ));
         }
+        let mut values = Vec::with_capacity(plan.sources.len());
         for (target, source) in plan.sources.iter().enumerate() {
-            let field = definition.schema.field(target);
             let cell = source.read(&record);
-            if let Err(expected) = columns[target].push(field, &cell) {
-                problems.push(format!(
+            match parse_cell(definition.schema.field(target), &cell) {
+                Ok(value) => values.push(value),
+                Err(expected) => problems.push(format!(
                     "{}: row {row}, column {}: `{}` {expected}",
                     file.display(),
                     source.column_label(&headers),
                     cell.text
-                ));
+                )),
             }
         }
+        if values.len() == columns.len() {
+            for (column, value) in columns.iter_mut().zip(values) {
+                column.append(value);
+            }
+            rows.push(row);
+        }
     }
-    if problems.is_empty() && columns.first().is_some_and(|c| c.len() == 0) {
+    if problems.is_empty() && rows.is_empty() {
         problems.push(format!(
             "{}: the file has a header but no rows; nothing to import",
             file.display()
         ));
     }
-    if !problems.is_empty() {
-        return Err(invalid(file, problems));
-    }
     let arrays: Vec<ArrayRef> = columns.into_iter().map(ColumnBuilder::finish).collect();
-    Ok(RecordBatch::try_new(definition.schema.clone(), arrays)?)
+    Ok(Parsed {
+        batch: RecordBatch::try_new(definition.schema.clone(), arrays)?,
+        rows,
+        problems,
+    })
+}
+
+/// The row a problem message names (`…: row 7, …`), for listing problems in file order.
+fn row_of_problem(problem: &str) -> usize {
+    problem
+        .split(": row ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The file's text: UTF-8 (with or without BOM), else GB18030 (which covers GBK and GB2312,
@@ -319,7 +356,7 @@ enum ColumnBuilder {
     Int32(Int32Builder),
     Int64(Int64Builder),
     Boolean(BooleanBuilder),
-    Decimal(Decimal128Builder, u8),
+    Decimal(Decimal128Builder),
 }
 
 impl ColumnBuilder {
@@ -332,55 +369,23 @@ impl ColumnBuilder {
                 Decimal128Builder::new()
                     .with_precision_and_scale(*precision, *scale)
                     .expect("precision and scale come from a valid table definition"),
-                *precision,
             ),
             _ => ColumnBuilder::Text(StringBuilder::new()),
         }
     }
 
-    fn len(&self) -> usize {
-        use datafusion::arrow::array::ArrayBuilder;
-        match self {
-            ColumnBuilder::Text(b) => b.len(),
-            ColumnBuilder::Int32(b) => b.len(),
-            ColumnBuilder::Int64(b) => b.len(),
-            ColumnBuilder::Boolean(b) => b.len(),
-            ColumnBuilder::Decimal(b, _) => b.len(),
-        }
-    }
-
-    /// Appends one cell, or says what was expected instead.
-    fn push(&mut self, field: &Field, cell: &Cell) -> std::result::Result<(), String> {
-        if cell.text.is_empty() {
-            if !field.is_nullable() {
-                return Err("is empty; a value is required".into());
-            }
-            self.push_null();
-            return Ok(());
-        }
-        match self {
-            ColumnBuilder::Text(b) => b.append_value(&cell.text),
-            ColumnBuilder::Int32(b) => b.append_value(parse_integer(&cell.text)?),
-            ColumnBuilder::Int64(b) => b.append_value(parse_integer(&cell.text)?),
-            ColumnBuilder::Boolean(b) => b.append_value(parse_bool(&cell.text)?),
-            ColumnBuilder::Decimal(b, precision) => {
-                let unit = match &cell.unit {
-                    Some(u) => parse_unit(u, field.name())?,
-                    None => Unit::YUAN,
-                };
-                b.append_value(parse_amount(&cell.text, unit, *precision)?);
-            }
-        }
-        Ok(())
-    }
-
-    fn push_null(&mut self) {
-        match self {
-            ColumnBuilder::Text(b) => b.append_null(),
-            ColumnBuilder::Int32(b) => b.append_null(),
-            ColumnBuilder::Int64(b) => b.append_null(),
-            ColumnBuilder::Boolean(b) => b.append_null(),
-            ColumnBuilder::Decimal(b, _) => b.append_null(),
+    fn append(&mut self, value: Value) {
+        match (self, value) {
+            (ColumnBuilder::Text(b), Value::Text(v)) => b.append_value(v),
+            (ColumnBuilder::Int32(b), Value::Int(v)) => b.append_value(v as i32),
+            (ColumnBuilder::Int64(b), Value::Int(v)) => b.append_value(v),
+            (ColumnBuilder::Boolean(b), Value::Bool(v)) => b.append_value(v),
+            (ColumnBuilder::Decimal(b), Value::Fen(v)) => b.append_value(v),
+            (ColumnBuilder::Text(b), _) => b.append_null(),
+            (ColumnBuilder::Int32(b), _) => b.append_null(),
+            (ColumnBuilder::Int64(b), _) => b.append_null(),
+            (ColumnBuilder::Boolean(b), _) => b.append_null(),
+            (ColumnBuilder::Decimal(b), _) => b.append_null(),
         }
     }
 
@@ -390,9 +395,42 @@ impl ColumnBuilder {
             ColumnBuilder::Int32(mut b) => Arc::new(b.finish()),
             ColumnBuilder::Int64(mut b) => Arc::new(b.finish()),
             ColumnBuilder::Boolean(mut b) => Arc::new(b.finish()),
-            ColumnBuilder::Decimal(mut b, _) => Arc::new(b.finish()),
+            ColumnBuilder::Decimal(mut b) => Arc::new(b.finish()),
         }
     }
+}
+
+/// One checked cell, typed for its column.
+enum Value {
+    Null,
+    Text(String),
+    Int(i64),
+    Bool(bool),
+    Fen(i128),
+}
+
+/// Checks one cell against its column, or says what was expected instead.
+fn parse_cell(field: &Field, cell: &Cell) -> std::result::Result<Value, String> {
+    if cell.text.is_empty() {
+        return if field.is_nullable() {
+            Ok(Value::Null)
+        } else {
+            Err("is empty; a value is required".into())
+        };
+    }
+    Ok(match field.data_type() {
+        DataType::Int32 => Value::Int(i64::from(parse_integer::<i32>(&cell.text)?)),
+        DataType::Int64 => Value::Int(parse_integer(&cell.text)?),
+        DataType::Boolean => Value::Bool(parse_bool(&cell.text)?),
+        DataType::Decimal128(precision, _) => {
+            let unit = match &cell.unit {
+                Some(u) => parse_unit(u, field.name())?,
+                None => Unit::YUAN,
+            };
+            Value::Fen(parse_amount(&cell.text, unit, *precision)?)
+        }
+        _ => Value::Text(cell.text.clone()),
+    })
 }
 
 /// A money unit: how many places to shift a stated amount to get yuan.
@@ -508,17 +546,17 @@ fn parse_bool(text: &str) -> std::result::Result<bool, String> {
     }
 }
 
-/// In append mode, refuses keys the table already holds (a correction is `--mode replace`).
-async fn check_keys_not_stored(
+/// In append mode, keys the table already holds are refused (a correction is `--mode replace`).
+async fn stored_key_problems(
     workspace: &Workspace,
     file: &Path,
-    batch: &RecordBatch,
+    parsed: &Parsed,
     definition: &TableDef,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     if definition.primary_key.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    let mut session = crate::session::Session::open(workspace)?;
+    let mut session = Session::open(workspace)?;
     let stored = session
         .table_frame(&definition.name)
         .await?
@@ -528,24 +566,122 @@ async fn check_keys_not_stored(
     for stored_batch in &stored {
         stored_keys.extend(key_strings(stored_batch, definition)?);
     }
-    let problems: Vec<String> = key_strings(batch, definition)?
+    Ok(key_strings(&parsed.batch, definition)?
         .into_iter()
-        .enumerate()
-        .filter(|(_, key)| stored_keys.contains(key))
-        .map(|(index, key)| {
+        .zip(&parsed.rows)
+        .filter(|(key, _)| stored_keys.contains(key))
+        .map(|(key, row)| {
             format!(
-                "{}: row {}: key ({key}) is already stored in table `{}`; to correct stored figures use --mode replace",
+                "{}: row {row}: key ({key}) is already stored in table `{}`; to correct stored figures use --mode replace",
                 file.display(),
-                index + 2,
                 definition.name
             )
         })
-        .collect();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(invalid(file, problems))
+        .collect())
+}
+
+/// Runs the rules of `sql/import/<table>/*.sql` over the valid rows, registered as `incoming`
+/// with their file row in `_row`. A rule returns one row per problem with the columns
+/// `file_row`, `file_column`, `value` and `expected`. A rule that reads a table the data folder
+/// does not have yet (say, `fund` before the first fund is imported) is skipped with a note.
+async fn rule_problems(
+    workspace: &Workspace,
+    file: &Path,
+    parsed: &Parsed,
+    definition: &TableDef,
+) -> Result<Vec<String>> {
+    let rules = rule_files(&workspace.sql_dir.join("import").join(&definition.name))?;
+    if rules.is_empty() || parsed.rows.is_empty() {
+        return Ok(Vec::new());
     }
+    let mut session = Session::open(workspace)?;
+    session.register_batch("incoming", with_row_numbers(parsed)?)?;
+    let mut problems = Vec::new();
+    for rule in rules {
+        let sql = std::fs::read_to_string(&rule).map_err(|e| Error::io(&rule, e))?;
+        let missing = sql_relations(&sql, &rule)?
+            .into_iter()
+            .find(|r| !session.has_relation(&r.name));
+        if let Some(missing) = missing {
+            eprintln!(
+                "note: rule {} skipped: table `{}` is not in the data folder yet",
+                rule.display(),
+                missing.name
+            );
+            continue;
+        }
+        let found = session.sql_frame(&sql, &rule).await?.collect().await?;
+        for batch in &found {
+            problems.extend(rule_rows(file, &rule, batch)?);
+        }
+    }
+    Ok(problems)
+}
+
+fn rule_rows(file: &Path, rule: &Path, batch: &RecordBatch) -> Result<Vec<String>> {
+    let options = FormatOptions::default().with_null("");
+    let column = |name: &str| {
+        let array = batch.column_by_name(name).ok_or_else(|| Error::SqlFile {
+            file: rule.to_path_buf(),
+            line: 1,
+            message: format!(
+                "an import rule returns the columns file_row, file_column, value, expected; `{name}` is missing"
+            ),
+        })?;
+        Ok::<_, Error>(ArrayFormatter::try_new(array.as_ref(), &options)?)
+    };
+    let (row, name, value, expected) = (
+        column("file_row")?,
+        column("file_column")?,
+        column("value")?,
+        column("expected")?,
+    );
+    Ok((0..batch.num_rows())
+        .map(|i| {
+            format!(
+                "{}: row {}, column {}: `{}` {}",
+                file.display(),
+                row.value(i),
+                name.value(i),
+                value.value(i),
+                expected.value(i)
+            )
+        })
+        .collect())
+}
+
+fn rule_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The valid rows plus `_row`, their row number in the file.
+fn with_row_numbers(parsed: &Parsed) -> Result<RecordBatch> {
+    let mut fields: Vec<Field> = parsed
+        .batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(Field::new("_row", DataType::Int64, false));
+    let mut columns = parsed.batch.columns().to_vec();
+    columns.push(Arc::new(Int64Array::from(
+        parsed.rows.iter().map(|&r| r as i64).collect::<Vec<_>>(),
+    )));
+    Ok(RecordBatch::try_new(
+        Arc::new(datafusion::arrow::datatypes::Schema::new(fields)),
+        columns,
+    )?)
 }
 
 /// Each row's primary key rendered as text (`640121, 2022, …`).

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
+use datafusion::arrow::array::RecordBatch;
 use datafusion::catalog::view::ViewTable;
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
@@ -82,7 +83,24 @@ impl Session {
             .map_err(|e| located(e, origin))
     }
 
+    /// Makes in-memory rows queryable as `name` (import's `incoming` rows).
+    pub fn register_batch(&mut self, name: &str, batch: RecordBatch) -> Result<()> {
+        self.ctx.register_batch(name, batch)?;
+        self.registered.insert(name.to_string());
+        Ok(())
+    }
+
+    /// Whether `name` is a view, a table of the data folder, or registered rows.
+    pub fn has_relation(&self, name: &str) -> bool {
+        self.registered.contains(name)
+            || self.tables.contains_key(name)
+            || self.catalog.view_for_relation(name).is_some()
+    }
+
     async fn register_relation(&mut self, name: &str, origin: &Path, line: usize) -> Result<()> {
+        if self.registered.contains(name) {
+            return Ok(());
+        }
         if let Some(view) = self.catalog.view_for_relation(name).cloned() {
             return self.register_view_with_dependencies(&view).await;
         }

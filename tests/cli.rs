@@ -592,3 +592,55 @@ fn binary_formats_refuse_to_write_to_a_terminal() {
     assert!(text.contains("exit=2"), "{text}");
     assert!(!text.contains("PAR1"), "{text}");
 }
+
+/// Rules in sql/import/<table>/ check the rows against the dimensions; type errors and rule
+/// findings are reported together.
+#[test]
+fn import_rules_check_codes_scenarios_and_counts() {
+    let p = Project::new();
+    let before = delta_log_files(&p.data().join("ledger"));
+    p.write(
+        "codes.csv",
+        "region_code,year,fund_code,item_code,scenario,amount,unit\n\
+         640199,2023,work_injury,interest,actual,1,万元\n\
+         640121,2023,unemployment,interest,actual,1,万元\n\
+         640121,2023,work_injury,intrest,actual,1,万元\n\
+         640121,2023,work_injury,prevention,forecast,1,万元\n\
+         640121,1899,work_injury,benefit,actual,1,万元\n\
+         640121,2023,work_injury,other_expense,actual,x,万元\n",
+    );
+    let file = p.dir.path().join("codes.csv");
+    let (code, _, err) = p.run(&["import", file.to_str().unwrap(), "--table", "ledger"]);
+    assert_eq!(code, 1);
+    for expected in [
+        "row 2, column region_code: `640199` is not a region_code",
+        "row 3, column fund_code: `unemployment` is not a fund_code",
+        "row 4, column item_code: `intrest` is not an item of fund work_injury",
+        "row 5, column scenario: `forecast` is not a scenario",
+        "row 6, column year: `1899` is out of range",
+        "row 7, column amount: `x` is not an amount",
+        "row 3, column item_code: `interest` is not an item of fund unemployment",
+        "7 problem(s)",
+    ] {
+        assert!(err.contains(expected), "missing «{expected}» in {err}");
+    }
+    assert_eq!(delta_log_files(&p.data().join("ledger")), before);
+
+    p.write(
+        "persons.csv",
+        "region_code,year,fund_code,measure,breakdown,member,scenario,persons\n\
+         640121,2023,work_injury,insured,total,all,actual,-5\n\
+         640121,2023,work_injury,retired,total,all,actual,2.5\n",
+    );
+    let file = p.dir.path().join("persons.csv");
+    let (code, _, err) = p.run(&["import", file.to_str().unwrap(), "--table", "headcount"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("row 2, column persons: `-5` is negative"),
+        "{err}"
+    );
+    assert!(
+        err.contains("row 3, column persons: `2.5` is not a whole number"),
+        "{err}"
+    );
+}
