@@ -20,12 +20,74 @@ use crate::output::{OutputFormat, write_rows};
 use crate::session::Session;
 use crate::storage::{self, TableFormat};
 use crate::workspace::Workspace;
+use crate::{audit, checks, lock};
 
 /// Where and how a command prints its rows.
 #[derive(Debug, Clone, Default)]
 pub struct Output {
     pub format: OutputFormat,
     pub file: Option<PathBuf>,
+}
+
+/// `fundq views --lock`: records every view version not yet in `sql/views.lock`.
+pub fn lock_views(workspace: &Workspace) -> Result<()> {
+    let catalog = crate::catalog::Catalog::load(&workspace.sql_dir)?;
+    let locked = lock::lock_new_versions(&catalog)?;
+    if locked.is_empty() {
+        eprintln!("every view version is already locked");
+    }
+    for entry in &locked {
+        eprintln!(
+            "locked {}@v{} ({})",
+            entry.view,
+            entry.version,
+            entry.path.display()
+        );
+    }
+    Ok(())
+}
+
+/// `fundq check`: catalog checks and the data-quality rules of `sql/checks/`; fails when any
+/// finding is an error.
+pub async fn check(workspace: &Workspace, output: &Output) -> Result<()> {
+    let findings = checks::run_checks(workspace).await?;
+    let (schema, batch) = checks::findings_batch(&findings)?;
+    write_rows(output.format, &schema, &[batch], output.file.as_deref())?;
+    let (errors, warnings, infos) = checks::counts(&findings);
+    let summary = format!("check: {errors} error(s), {warnings} warning(s), {infos} info");
+    eprintln!("{summary}");
+    if errors > 0 {
+        return Err(Error::Findings(format!(
+            "{errors} error(s) found; fix the data or the SQL files named above"
+        )));
+    }
+    Ok(())
+}
+
+/// `fundq audit`: compares a report's stated figures with the ledger; fails when any finding
+/// is more than a rounding difference.
+pub async fn audit(workspace: &Workspace, file: &Path, output: &Output) -> Result<()> {
+    let result = audit::audit_file(workspace, file).await?;
+    let (schema, batch) = audit::findings_batch(&result.findings)?;
+    write_rows(output.format, &schema, &[batch], output.file.as_deref())?;
+    let count = |class: audit::Class| result.findings.iter().filter(|f| f.class == class).count();
+    let by_class: Vec<String> = audit::Class::ALL
+        .iter()
+        .map(|&class| format!("{} {}", count(class), class.label()))
+        .collect();
+    eprintln!(
+        "audit: {} stated figure(s), {} agree with the ledger; findings: {}",
+        result.stated,
+        result.stated - result.findings.len(),
+        by_class.join(", ")
+    );
+    let serious = result.findings.len() - count(audit::Class::Rounding);
+    if serious > 0 {
+        return Err(Error::Findings(format!(
+            "{serious} stated figure(s) disagree with the ledger beyond rounding"
+        )));
+    }
+    Ok(())
 }
 
 /// `fundq views`: every view with its versions and description, then the named queries.

@@ -61,6 +61,19 @@ pub enum Error {
         problems: Vec<String>,
     },
 
+    /// An input file that is not what the command reads (audit's stated figures); every
+    /// problem is listed.
+    #[error("{} problem(s) in {}:\n{}", .problems.len(), .file.display(), .problems.join("\n"))]
+    BadFile {
+        file: PathBuf,
+        problems: Vec<String>,
+    },
+
+    /// A check or audit ran and found what must be fixed before publishing (exit code 1); the
+    /// findings themselves were already printed.
+    #[error("{0}")]
+    Findings(String),
+
     /// A file or folder that could not be read or written.
     #[error("{}: {source}", .path.display())]
     Io {

@@ -191,7 +191,7 @@ fn row_of_problem(problem: &str) -> usize {
 
 /// The file's text: UTF-8 (with or without BOM), else GB18030 (which covers GBK and GB2312,
 /// what Chinese spreadsheets are often saved as).
-fn decode_text<'a>(file: &Path, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, str>> {
+pub(crate) fn decode_text<'a>(file: &Path, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, str>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(invalid(file, vec!["the file is empty".into()]));

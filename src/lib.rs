@@ -4,10 +4,13 @@
 //! The binary (`main.rs`) parses the command line and calls [`commands`]; everything else is
 //! here, one module per concern.
 
+pub mod audit;
 pub mod catalog;
+pub mod checks;
 pub mod commands;
 pub mod error;
 pub mod import;
+pub mod lock;
 pub mod output;
 pub mod session;
 pub mod storage;

@@ -31,6 +31,9 @@ struct Cli {
 enum Command {
     /// List views (name, versions, latest, description) and named queries.
     Views {
+        /// Record every view version not yet in sql/views.lock as published (immutable).
+        #[arg(long)]
+        lock: bool,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -81,6 +84,23 @@ enum Command {
         /// Validate and report, write nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Run the data-quality rules of sql/checks/ and check the view catalog; exit 1 on errors.
+    Check {
+        #[command(flatten)]
+        as_of: AsOfArg,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Compare a report's stated figures (CSV: region_code, year, fund_code, table, item,
+    /// measure, value, unit) with the ledger and classify every disagreement.
+    Audit {
+        /// The stated figures, for example data/report_tables.csv.
+        file: PathBuf,
+        #[command(flatten)]
+        as_of: AsOfArg,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// List a table's versions: time, operation, rows added/removed, source file and SHA-256.
     History {
@@ -146,7 +166,8 @@ fn main() -> ExitCode {
 async fn dispatch(cli: Cli) -> fundq::Result<()> {
     let workspace = |as_of: Option<AsOf>| Workspace::new(cli.data.clone(), cli.sql.clone(), as_of);
     match cli.command {
-        Command::Views { output } => commands::views(&workspace(None)?, &output.into()),
+        Command::Views { lock: true, .. } => commands::lock_views(&workspace(None)?),
+        Command::Views { output, .. } => commands::views(&workspace(None)?, &output.into()),
         Command::Show { view } => commands::show(&workspace(None)?, &view).await,
         Command::Tables { output } => commands::tables(&workspace(None)?, &output.into()).await,
         Command::Run {
@@ -170,6 +191,14 @@ async fn dispatch(cli: Cli) -> fundq::Result<()> {
             mode,
             dry_run,
         } => commands::import(&workspace(None)?, &file, &table, mode, dry_run).await,
+        Command::Check { as_of, output } => {
+            commands::check(&workspace(as_of.as_of)?, &output.into()).await
+        }
+        Command::Audit {
+            file,
+            as_of,
+            output,
+        } => commands::audit(&workspace(as_of.as_of)?, &file, &output.into()).await,
         Command::History { table, output } => {
             commands::history(&workspace(None)?, &table, &output.into()).await
         }

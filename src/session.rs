@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
+use datafusion::catalog::MemTable;
 use datafusion::catalog::view::ViewTable;
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
@@ -17,6 +18,7 @@ use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use crate::catalog::{Catalog, TableUse, ViewVersion, relation_name, sql_relations};
 use crate::error::{Error, Result, closest_names};
 use crate::storage::{self, AsOf, TableLocation};
+use crate::tabledef::TableDef;
 use crate::workspace::Workspace;
 
 /// A DataFusion context over one workspace's tables and views.
@@ -26,6 +28,7 @@ pub struct Session {
     tables: BTreeMap<String, TableLocation>,
     as_of: Option<AsOf>,
     data_dir: std::path::PathBuf,
+    sql_dir: std::path::PathBuf,
     registered: BTreeSet<String>,
 }
 
@@ -38,6 +41,7 @@ impl Session {
             tables: storage::discover_tables(&workspace.data_dir)?,
             as_of: workspace.as_of.clone(),
             data_dir: workspace.data_dir.clone(),
+            sql_dir: workspace.sql_dir.clone(),
             registered: BTreeSet::new(),
         })
     }
@@ -104,8 +108,8 @@ impl Session {
         if let Some(view) = self.catalog.view_for_relation(name).cloned() {
             return self.register_view_with_dependencies(&view).await;
         }
-        if self.tables.contains_key(name) {
-            return self.register_table(name).await;
+        if self.register_table_if_known(name).await? {
+            return Ok(());
         }
         let mut candidates = self.catalog.relation_names();
         candidates.extend(self.tables.keys().cloned());
@@ -132,10 +136,9 @@ impl Session {
             .map_err(|e| unavailable(e.to_string()))?;
         let order: Vec<ViewVersion> = order.into_iter().cloned().collect();
         for table_use in &table_uses {
-            if !self.tables.contains_key(&table_use.table) {
+            if !self.register_table_if_known(&table_use.table).await? {
                 return Err(unavailable(self.missing_table_reason(table_use)));
             }
-            self.register_table(&table_use.table).await?;
         }
         for dependency in &order {
             self.register_view(dependency).await?;
@@ -159,6 +162,27 @@ impl Session {
             table_use.line,
             self.data_dir.display(),
         )
+    }
+
+    /// Registers a table of the data folder or, for an optional table (see
+    /// [`crate::tabledef::OPTIONAL_MARK`]) that was never imported, an empty table with the
+    /// defined columns. False when the name is neither.
+    async fn register_table_if_known(&mut self, name: &str) -> Result<bool> {
+        if self.tables.contains_key(name) {
+            self.register_table(name).await?;
+            return Ok(true);
+        }
+        if self.registered.contains(name) {
+            return Ok(true);
+        }
+        if !TableDef::is_optional(&self.sql_dir, name) {
+            return Ok(false);
+        }
+        let definition = TableDef::load(&self.sql_dir, name).await?;
+        let empty = MemTable::try_new(definition.schema.clone(), vec![vec![]])?;
+        self.ctx.register_table(name, Arc::new(empty))?;
+        self.registered.insert(name.to_string());
+        Ok(true)
     }
 
     async fn register_table(&mut self, name: &str) -> Result<()> {

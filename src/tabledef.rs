@@ -15,6 +15,10 @@ use datafusion::logical_expr::{DdlStatement, LogicalPlan};
 use crate::catalog::parse_single_statement;
 use crate::error::{Error, Result, closest_names};
 
+/// A line in a table definition that lets views read the table as empty until it is imported.
+/// Other tables must exist: a missing ledger is an error, not an empty result.
+pub const OPTIONAL_MARK: &str = "-- fundq: empty until imported";
+
 /// The definition of one importable table.
 #[derive(Debug, Clone)]
 pub struct TableDef {
@@ -75,6 +79,15 @@ impl TableDef {
             schema: create.input.schema().inner().clone(),
             primary_key,
         })
+    }
+
+    /// Whether `sql/tables/<table>.sql` exists and is marked [`OPTIONAL_MARK`]: a table such as
+    /// `note` that views may read before anything was imported into it.
+    pub fn is_optional(sql_dir: &Path, table: &str) -> bool {
+        let path = sql_dir.join("tables").join(format!("{table}.sql"));
+        std::fs::read_to_string(path)
+            .map(|sql| sql.lines().any(|line| line.trim() == OPTIONAL_MARK))
+            .unwrap_or(false)
     }
 
     /// Names of the primary-key columns.

@@ -3,10 +3,12 @@
 //! Expected figures come from the independent oracle (`tests/oracle/oracle.py`, plain Python
 //! decimals over the source CSVs) or from the source CSVs directly, never from fundq itself.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
+use common::{Project, fundq, ok, root, sample};
 
 const STANDARD_VIEWS: [&str; 6] = [
     "budget_execution",
@@ -16,78 +18,6 @@ const STANDARD_VIEWS: [&str; 6] = [
     "per_capita",
     "fund_balance",
 ];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs fundq with `--data`/`--sql`; returns (exit code, stdout, stderr).
-fn fundq(data: &Path, sql: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("fundq")
-        .unwrap()
-        .arg("--data")
-        .arg(data)
-        .arg("--sql")
-        .arg(sql)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn sample(args: &[&str]) -> (i32, String, String) {
-    fundq(&root().join("data"), &root().join("sql"), args)
-}
-
-fn ok(result: (i32, String, String)) -> String {
-    assert_eq!(result.0, 0, "stderr: {}", result.2);
-    result.1
-}
-
-/// A temporary copy of the sample's `data/` and `sql/`.
-struct Project {
-    dir: tempfile::TempDir,
-}
-
-impl Project {
-    fn new() -> Project {
-        let dir = tempfile::tempdir().unwrap();
-        copy_dir(&root().join("data"), &dir.path().join("data"));
-        copy_dir(&root().join("sql"), &dir.path().join("sql"));
-        Project { dir }
-    }
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-    fn sql(&self) -> PathBuf {
-        self.dir.path().join("sql")
-    }
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        fundq(&self.data(), &self.sql(), args)
-    }
-    fn write(&self, relative: &str, text: &str) {
-        let path = self.dir.path().join(relative);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// CSV text with its data lines sorted, so row order does not matter.
 fn sorted_csv(text: &str) -> Vec<String> {

@@ -1,4 +1,6 @@
 -- Analysts' explanations (说明) of a figure, placed under it in the annual report.
+-- Views may read it before any note was imported: it then reads as empty.
+-- fundq: empty until imported
 CREATE TABLE note (
     region_code VARCHAR NOT NULL,
     year INT NOT NULL,
