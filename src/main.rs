@@ -11,6 +11,9 @@ use fundq::output::OutputFormat;
 use fundq::storage::AsOf;
 use fundq::workspace::Workspace;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Social-insurance fund ledgers as Delta Lake tables, indicators as versioned SQL views.
 #[derive(Parser)]
 #[command(name = "fundq", version, about)]
