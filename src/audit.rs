@@ -29,7 +29,7 @@ use datafusion::arrow::datatypes::{DataType, Decimal128Type, Field, Int32Type, S
 use datafusion::prelude::{cast, col};
 
 use crate::error::{Error, Result};
-use crate::import::decode_text;
+use crate::input::decode_text;
 use crate::session::Session;
 use crate::workspace::Workspace;
 

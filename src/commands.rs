@@ -15,7 +15,7 @@ use futures::TryStreamExt;
 
 use crate::catalog::Runnable;
 use crate::error::{Error, Result, closest_names};
-use crate::import::{self, ImportMode};
+use crate::import::{self, ImportOptions};
 use crate::output::{OutputFormat, write_rows};
 use crate::session::Session;
 use crate::storage::{self, TableFormat};
@@ -253,19 +253,34 @@ pub async fn import(
     workspace: &Workspace,
     file: &Path,
     table: &str,
-    mode: ImportMode,
-    dry_run: bool,
+    options: &ImportOptions,
 ) -> Result<()> {
-    let summary = import::import_file(workspace, file, table, mode, dry_run).await?;
+    let summary = import::import_file(workspace, file, table, options).await?;
+    for note in &summary.notes {
+        eprintln!("note: {note}");
+    }
+    if let (Some(reject), true) = (&options.reject, summary.rejected > 0) {
+        eprintln!(
+            "rejected {} row(s), written with their reasons to {}",
+            summary.rejected,
+            reject.display()
+        );
+    }
     match summary.version {
         Some(version) => eprintln!(
             "imported {} row(s) into `{}` (table version {version})",
             summary.rows, summary.table
         ),
-        None => eprintln!(
+        None if options.dry_run => eprintln!(
             "dry run: {} valid row(s) for `{}`; nothing was written",
             summary.rows, summary.table
         ),
+        None => {
+            return Err(Error::Findings(format!(
+                "no valid rows in {}; nothing was written",
+                file.display()
+            )));
+        }
     }
     Ok(())
 }

@@ -1,25 +1,33 @@
-//! Import: CSV files typed by people, validated row by row, committed atomically.
+//! Import: files typed by people, validated row by row, committed atomically.
 //!
-//! The file's header names the table's columns (see `sql/tables/`); an amount given as `amount`
-//! plus `unit` (元, 万元, 亿元) fills a `…_yuan` column with exact yuan. Every row is checked and
-//! every problem is reported at once, with file, row, column, value and what was expected;
-//! nothing is written unless all rows are valid. A write is one Delta commit: a process killed
-//! midway leaves the table as it was.
+//! [`crate::input`] reads the file (CSV or xlsx, long or wide layout) into text rows; here each
+//! cell is checked against the table's column (see `sql/tables/`): an amount given as `amount`
+//! plus a unit (元, 万元, 亿元; a `unit` column or `--unit`) fills a `…_yuan` column with exact
+//! yuan, and fund and item names are turned into codes through the dimension tables. Every row is
+//! checked and every problem is reported at once, with file, row, column, value and what was
+//! expected; nothing is written unless all rows are valid, or, with `--reject FILE`, the valid
+//! rows are written and the invalid ones go to FILE with their reasons. A write is one Delta
+//! commit: a process killed midway leaves the table as it was.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BooleanBuilder, Decimal128Builder, Int32Builder, Int64Array, Int64Builder,
-    RecordBatch, StringBuilder,
+    ArrayRef, AsArray, BooleanArray, BooleanBuilder, Decimal128Builder, Int32Builder, Int64Array,
+    Int64Builder, RecordBatch, StringBuilder,
 };
+use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::{DataType, Field, SchemaRef};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::logical_expr::Expr;
+use datafusion::prelude::{cast, col};
 use sha2::{Digest, Sha256};
 
 use crate::catalog::sql_relations;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, closest_names};
+use crate::input::{self, Row, Sheet, WideLayout};
+use crate::output;
 use crate::session::Session;
 use crate::storage::{self, WriteMode};
 use crate::tabledef::TableDef;
@@ -35,49 +43,96 @@ pub enum ImportMode {
     Replace,
 }
 
+/// How to read and write one import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub mode: ImportMode,
+    /// Validate and report, write nothing.
+    pub dry_run: bool,
+    /// The xlsx sheet to read (default: the first).
+    pub sheet: Option<String>,
+    /// The unit of `amount` columns when the file has no `unit` column.
+    pub unit: Option<String>,
+    /// Read the report's wide layout (items as columns) for this region, year and fund.
+    pub wide: Option<WideLayout>,
+    /// Write the valid rows and put the invalid ones, with their reasons, in this file.
+    pub reject: Option<PathBuf>,
+}
+
+impl ImportOptions {
+    pub fn new(mode: ImportMode) -> ImportOptions {
+        ImportOptions {
+            mode,
+            dry_run: false,
+            sheet: None,
+            unit: None,
+            wide: None,
+            reject: None,
+        }
+    }
+}
+
 /// What one import did (or, with a dry run, would do).
 #[derive(Debug)]
 pub struct ImportSummary {
     pub table: String,
     pub rows: usize,
-    /// The new table version, `None` for a dry run.
+    /// Rows written to the `--reject` file.
+    pub rejected: usize,
+    /// The new table version, `None` for a dry run or when nothing was written.
     pub version: Option<u64>,
+    /// Things left out on purpose (totals and rates of the wide layout).
+    pub notes: Vec<String>,
 }
 
 /// Columns that cut a table into the slices `--mode replace` swaps out.
 const SLICE_COLUMNS: [&str; 3] = ["region_code", "year", "scenario"];
 
-/// Validates `file` against the definition of `table` and, unless `dry_run`, commits it.
+/// Validates `file` against the definition of `table` and, unless a dry run, commits it.
 pub async fn import_file(
     workspace: &Workspace,
     file: &Path,
     table: &str,
-    mode: ImportMode,
-    dry_run: bool,
+    options: &ImportOptions,
 ) -> Result<ImportSummary> {
     let definition = TableDef::load(&workspace.sql_dir, table).await?;
     let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
-    let parsed = parse_csv(file, &bytes, &definition)?;
-    let mut problems = parsed.problems.clone();
+    let mut sheet = input::read(file, &bytes, options.sheet.as_deref(), &workspace.sql_dir)?;
+    let mut notes = Vec::new();
+    if let Some(layout) = &options.wide {
+        (sheet, notes) = input::reshape_wide(file, sheet, layout, &workspace.sql_dir)?;
+    }
+    let mut problems =
+        codes_from_names(workspace, file, &mut sheet, options.wide.is_some()).await?;
+    let parsed = parse_sheet(file, &sheet, &definition, options.unit.as_deref())?;
+    problems.extend(parsed.problems.iter().cloned());
     problems.extend(rule_problems(workspace, file, &parsed, &definition).await?);
     let table_path = workspace.data_dir.join(table);
-    if mode == ImportMode::Append && table_path.join("_delta_log").is_dir() {
+    if options.mode == ImportMode::Append && table_path.join("_delta_log").is_dir() {
         problems.extend(stored_key_problems(workspace, file, &parsed, &definition).await?);
     }
-    if !problems.is_empty() {
-        problems.sort_by_key(|p| row_of_problem(p));
-        return Err(invalid(file, problems));
-    }
-    let batch = parsed.batch;
+    problems.sort_by_key(|p| row_of_problem(p));
+    let (batch, rejected) = match (&options.reject, problems.is_empty()) {
+        (_, true) => (parsed.batch, 0),
+        (Some(reject_file), false) => {
+            let invalid_rows = rows_with_problems(file, &problems)?;
+            write_rejects(reject_file, &sheet, &problems, &invalid_rows)?;
+            (without_rows(&parsed, &invalid_rows)?, invalid_rows.len())
+        }
+        (None, false) => return Err(invalid(file, problems)),
+    };
     let rows = batch.num_rows();
-    if dry_run {
-        return Ok(ImportSummary {
-            table: table.to_string(),
-            rows,
-            version: None,
-        });
+    let summary = |version| ImportSummary {
+        table: table.to_string(),
+        rows,
+        rejected,
+        version,
+        notes: notes.clone(),
+    };
+    if options.dry_run || rows == 0 {
+        return Ok(summary(None));
     }
-    let write_mode = match mode {
+    let write_mode = match options.mode {
         ImportMode::Append => WriteMode::Append,
         ImportMode::Replace => replace_predicate(&batch)?,
     };
@@ -87,11 +142,186 @@ pub async fn import_file(
         ("fundq.rows".to_string(), rows.into()),
     ];
     let written = storage::commit(table, &table_path, vec![batch], write_mode, metadata).await?;
-    Ok(ImportSummary {
-        table: table.to_string(),
-        rows,
-        version: written.version(),
+    Ok(summary(written.version()))
+}
+
+/// The file rows named by row-level problems; a problem with no row (a header problem) means
+/// the file cannot be imported at all, `--reject` or not.
+fn rows_with_problems(file: &Path, problems: &[String]) -> Result<BTreeSet<usize>> {
+    let file_level: Vec<String> = problems
+        .iter()
+        .filter(|p| row_of_problem(p) == 0)
+        .cloned()
+        .collect();
+    if !file_level.is_empty() {
+        return Err(invalid(file, file_level));
+    }
+    Ok(problems.iter().map(|p| row_of_problem(p)).collect())
+}
+
+/// The parsed rows minus those of `invalid_rows`.
+fn without_rows(parsed: &Parsed, invalid_rows: &BTreeSet<usize>) -> Result<RecordBatch> {
+    let keep = BooleanArray::from(
+        parsed
+            .rows
+            .iter()
+            .map(|row| !invalid_rows.contains(row))
+            .collect::<Vec<_>>(),
+    );
+    Ok(filter_record_batch(&parsed.batch, &keep)?)
+}
+
+/// Writes the invalid rows as CSV: the file's columns, its row number and the reasons.
+fn write_rejects(
+    path: &Path,
+    sheet: &Sheet,
+    problems: &[String],
+    invalid_rows: &BTreeSet<usize>,
+) -> Result<()> {
+    let mut reasons: std::collections::BTreeMap<usize, Vec<&str>> = Default::default();
+    for problem in problems {
+        reasons
+            .entry(row_of_problem(problem))
+            .or_default()
+            .push(problem.as_str());
+    }
+    output::write_file_atomically(path, |out| {
+        let mut writer = csv::Writer::from_writer(out);
+        let mut header = vec!["file_row".to_string()];
+        header.extend(sheet.headers.iter().cloned());
+        header.push("problem".to_string());
+        writer.write_record(&header).map_err(csv_error)?;
+        let mut written = BTreeSet::new();
+        for row in &sheet.rows {
+            if !invalid_rows.contains(&row.number)
+                || !written.insert((row.number, row.cells.clone()))
+            {
+                continue;
+            }
+            let mut record = vec![row.number.to_string()];
+            record.extend(row.cells.iter().cloned());
+            record.push(
+                reasons
+                    .get(&row.number)
+                    .map(|r| r.join("; "))
+                    .unwrap_or_default(),
+            );
+            writer.write_record(&record).map_err(csv_error)?;
+        }
+        writer.flush().map_err(|e| Error::Output(e.to_string()))
     })
+}
+
+fn csv_error(e: csv::Error) -> Error {
+    Error::Output(e.to_string())
+}
+
+/// Fund and item names (企业职工基本养老保险, 利息收入) become their codes through the `fund`
+/// and `item` tables. In the wide layout, where item columns are names, an unknown name is a
+/// problem that lists the closest known names; in the long layout unknown codes are left to the
+/// import rules.
+async fn codes_from_names(
+    workspace: &Workspace,
+    file: &Path,
+    sheet: &mut Sheet,
+    wide: bool,
+) -> Result<Vec<String>> {
+    let mut session = Session::open(workspace)?;
+    let mut problems = Vec::new();
+    let fund_column = sheet.headers.iter().position(|h| h == "fund_code");
+    if let Some(fund) = fund_column.filter(|_| session.tables().contains_key("fund")) {
+        let names = name_table(&mut session, "fund", &["fund_code"]).await?;
+        for row in &mut sheet.rows {
+            let cell = &mut row.cells[fund];
+            if let Some(code) = names.get(&(String::new(), cell.clone())) {
+                *cell = code.clone();
+            }
+        }
+    }
+    let item_column = sheet.headers.iter().position(|h| h == "item_code");
+    let (Some(item), Some(fund)) = (item_column, fund_column) else {
+        return Ok(problems);
+    };
+    if !session.tables().contains_key("item") {
+        return Ok(problems);
+    }
+    let names = name_table(&mut session, "item", &["fund_code", "item_code"]).await?;
+    let known: HashSet<(String, String)> = names
+        .iter()
+        .map(|((fund, _), code)| (fund.clone(), code.clone()))
+        .collect();
+    for row in &mut sheet.rows {
+        let key = (row.cells[fund].clone(), row.cells[item].clone());
+        if known.contains(&key) {
+            continue;
+        }
+        if let Some(code) = names.get(&key) {
+            row.cells[item] = code.clone();
+        } else if wide {
+            let of_fund = names
+                .keys()
+                .filter(|(f, _)| *f == key.0)
+                .map(|(_, name)| name.as_str());
+            let closest = closest_names(&key.1, of_fund);
+            problems.push(format!(
+                "{}: row {}, column {}: `{}` is not an item of fund {} (by name or code){}",
+                file.display(),
+                row.number,
+                row.source_column.as_deref().unwrap_or("item_code"),
+                key.1,
+                key.0,
+                match closest.first() {
+                    Some(name) => format!("; did you mean `{name}`?"),
+                    None => String::new(),
+                }
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// (scope, name_zh) → code of a dimension table: scope is the fund for items, empty for funds.
+/// Both the name and the code itself map to the code.
+async fn name_table(
+    session: &mut Session,
+    table: &str,
+    key: &[&str],
+) -> Result<HashMap<(String, String), String>> {
+    let code_column = key[key.len() - 1];
+    let mut columns: Vec<Expr> = key
+        .iter()
+        .map(|c| cast(col(*c), DataType::Utf8).alias(*c))
+        .collect();
+    columns.push(cast(col("name_zh"), DataType::Utf8).alias("name_zh"));
+    let batches = session
+        .table_frame(table)
+        .await?
+        .select(columns)?
+        .collect()
+        .await?;
+    let mut names = HashMap::new();
+    for batch in &batches {
+        let text = |name: &str| {
+            batch
+                .column_by_name(name)
+                .map(|c| c.as_string::<i32>().clone())
+        };
+        let (Some(code), Some(name)) = (text(code_column), text("name_zh")) else {
+            continue;
+        };
+        let scope = (key.len() == 2).then(|| text(key[0])).flatten();
+        for row in 0..batch.num_rows() {
+            let scope = scope
+                .as_ref()
+                .map(|s| s.value(row).to_string())
+                .unwrap_or_default();
+            names.insert(
+                (scope, name.value(row).to_string()),
+                code.value(row).to_string(),
+            );
+        }
+    }
+    Ok(names)
 }
 
 /// The rows of a file that passed the type checks, and the problems of those that did not.
@@ -103,20 +333,14 @@ struct Parsed {
     problems: Vec<String>,
 }
 
-/// Parses a whole CSV file, checking every cell against the table's column types.
-fn parse_csv(file: &Path, bytes: &[u8], definition: &TableDef) -> Result<Parsed> {
-    let text = decode_text(file, bytes)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| invalid(file, vec![format!("header: {e}")]))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let plan = ColumnPlan::new(file, &headers, definition)?;
+/// Checks every cell of the file's rows against the table's column types.
+fn parse_sheet(
+    file: &Path,
+    sheet: &Sheet,
+    definition: &TableDef,
+    file_unit: Option<&str>,
+) -> Result<Parsed> {
+    let plan = ColumnPlan::new(file, &sheet.headers, definition, file_unit)?;
     let mut columns: Vec<ColumnBuilder> = definition
         .schema
         .fields()
@@ -124,36 +348,35 @@ fn parse_csv(file: &Path, bytes: &[u8], definition: &TableDef) -> Result<Parsed>
         .map(|f| ColumnBuilder::new(f))
         .collect();
     let mut rows = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems = sheet.problems.clone();
     let mut first_row_of_key = std::collections::HashMap::new();
-    for (index, record) in reader.records().enumerate() {
-        let row = index + 2; // the header is row 1, as in a spreadsheet
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(format!("{}: row {row}: {e}", file.display()));
-                continue;
-            }
-        };
+    for row in &sheet.rows {
+        let number = row.number;
         if let Some(first) = plan
-            .key_text(&record)
-            .and_then(|k| first_row_of_key.insert(k, row))
+            .key_text(row, file_unit)
+            .and_then(|k| first_row_of_key.insert(k, number))
         {
             problems.push(format!(
-                "{}: row {row}: key ({}) repeats row {first}; each key appears once per file",
+                "{}: row {number}: key ({}) repeats row {first}; each key appears once per file",
                 file.display(),
                 definition.key_columns().join(", "),
             ));
         }
         let mut values = Vec::with_capacity(plan.sources.len());
         for (target, source) in plan.sources.iter().enumerate() {
-            let cell = source.read(&record);
+            let cell = source.read(row, file_unit);
             match parse_cell(definition.schema.field(target), &cell) {
                 Ok(value) => values.push(value),
                 Err(expected) => problems.push(format!(
-                    "{}: row {row}, column {}: `{}` {expected}",
+                    "{}: row {number}, column {}: `{}` {expected}",
                     file.display(),
-                    source.column_label(&headers),
+                    row.source_column
+                        .clone()
+                        .filter(|_| matches!(
+                            source,
+                            Source::AmountWithUnit { .. } | Source::AmountInFileUnit { .. }
+                        ))
+                        .unwrap_or_else(|| source.column_label(&sheet.headers)),
                     cell.text
                 )),
             }
@@ -162,7 +385,7 @@ fn parse_csv(file: &Path, bytes: &[u8], definition: &TableDef) -> Result<Parsed>
             for (column, value) in columns.iter_mut().zip(values) {
                 column.append(value);
             }
-            rows.push(row);
+            rows.push(number);
         }
     }
     if problems.is_empty() && rows.is_empty() {
@@ -189,26 +412,6 @@ fn row_of_problem(problem: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// The file's text: UTF-8 (with or without BOM), else GB18030 (which covers GBK and GB2312,
-/// what Chinese spreadsheets are often saved as).
-pub(crate) fn decode_text<'a>(file: &Path, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, str>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(invalid(file, vec!["the file is empty".into()]));
-    }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(std::borrow::Cow::Borrowed(text));
-    }
-    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
-    if had_errors || text.contains('\0') {
-        return Err(invalid(
-            file,
-            vec!["is neither UTF-8 nor GBK/GB18030 text; save it as CSV (UTF-8)".into()],
-        ));
-    }
-    Ok(text)
-}
-
 fn invalid(file: &Path, problems: Vec<String>) -> Error {
     Error::InvalidInput {
         file: file.to_path_buf(),
@@ -228,6 +431,8 @@ enum Source {
     Column(usize),
     /// An amount column and a unit column, converted to exact yuan.
     AmountWithUnit { amount: usize, unit: usize },
+    /// An amount column in the unit given for the whole file (`--unit`).
+    AmountInFileUnit { amount: usize },
     /// Not in the file: NULL.
     Missing,
 }
@@ -238,7 +443,12 @@ struct Cell {
 }
 
 impl ColumnPlan {
-    fn new(file: &Path, headers: &[String], definition: &TableDef) -> Result<ColumnPlan> {
+    fn new(
+        file: &Path,
+        headers: &[String],
+        definition: &TableDef,
+        file_unit: Option<&str>,
+    ) -> Result<ColumnPlan> {
         let position = |name: &str| headers.iter().position(|h| h == name);
         let mut used = BTreeSet::new();
         let mut problems = Vec::new();
@@ -248,6 +458,9 @@ impl ColumnPlan {
                 Some(i) => Source::Column(i),
                 None => match (is_yuan(field), position("amount"), position("unit")) {
                     (true, Some(amount), Some(unit)) => Source::AmountWithUnit { amount, unit },
+                    (true, Some(amount), None) if file_unit.is_some() => {
+                        Source::AmountInFileUnit { amount }
+                    }
                     _ if field.is_nullable() => Source::Missing,
                     _ => {
                         problems.push(format!(
@@ -255,7 +468,7 @@ impl ColumnPlan {
                             file.display(),
                             field.name(),
                             if is_yuan(field) {
-                                " (or give `amount` and `unit` columns)"
+                                " (or give `amount` and `unit` columns, or `amount` and --unit)"
                             } else {
                                 ""
                             }
@@ -270,6 +483,9 @@ impl ColumnPlan {
                 }
                 Source::AmountWithUnit { amount, unit } => {
                     used.extend([amount, unit]);
+                }
+                Source::AmountInFileUnit { amount } => {
+                    used.insert(amount);
                 }
                 Source::Missing => {}
             }
@@ -305,22 +521,22 @@ impl ColumnPlan {
 
 impl ColumnPlan {
     /// The row's primary key as typed, or `None` when the table has no key.
-    fn key_text(&self, record: &csv::StringRecord) -> Option<String> {
+    fn key_text(&self, row: &Row, file_unit: Option<&str>) -> Option<String> {
         if self.key_sources.is_empty() {
             return None;
         }
         let parts: Vec<String> = self
             .key_sources
             .iter()
-            .map(|&i| self.sources[i].read(record).text)
+            .map(|&i| self.sources[i].read(row, file_unit).text)
             .collect();
         Some(parts.join(", "))
     }
 }
 
 impl Source {
-    fn read(&self, record: &csv::StringRecord) -> Cell {
-        let get = |i: usize| record.get(i).unwrap_or("").trim().to_string();
+    fn read(&self, row: &Row, file_unit: Option<&str>) -> Cell {
+        let get = |i: usize| row.cells.get(i).cloned().unwrap_or_default();
         match self {
             Source::Column(i) => Cell {
                 text: get(*i),
@@ -329,6 +545,10 @@ impl Source {
             Source::AmountWithUnit { amount, unit } => Cell {
                 text: get(*amount),
                 unit: Some(get(*unit)),
+            },
+            Source::AmountInFileUnit { amount } => Cell {
+                text: get(*amount),
+                unit: file_unit.map(str::to_string),
             },
             Source::Missing => Cell {
                 text: String::new(),
@@ -340,7 +560,9 @@ impl Source {
     fn column_label(&self, headers: &[String]) -> String {
         match self {
             Source::Column(i) => headers[*i].clone(),
-            Source::AmountWithUnit { amount, .. } => headers[*amount].clone(),
+            Source::AmountWithUnit { amount, .. } | Source::AmountInFileUnit { amount } => {
+                headers[*amount].clone()
+            }
             Source::Missing => "(missing)".into(),
         }
     }

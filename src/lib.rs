@@ -10,6 +10,7 @@ pub mod checks;
 pub mod commands;
 pub mod error;
 pub mod import;
+pub mod input;
 pub mod lock;
 pub mod output;
 pub mod session;

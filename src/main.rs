@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use fundq::commands::{self, Output};
-use fundq::import::ImportMode;
+use fundq::import::{ImportMode, ImportOptions};
+use fundq::input::WideLayout;
 use fundq::output::OutputFormat;
 use fundq::storage::AsOf;
 use fundq::workspace::Workspace;
@@ -74,9 +75,10 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
-    /// Validate a CSV file and commit it to a table in one atomic Delta commit.
+    /// Validate a CSV or xlsx file and commit it to a table in one atomic Delta commit.
     Import {
-        /// The CSV file (UTF-8, with or without BOM; header row naming the table's columns).
+        /// The file: CSV (UTF-8 with or without BOM, or GBK) or .xlsx; its header names the
+        /// table's columns (or their Chinese aliases in sql/import/header_aliases.csv).
         file: PathBuf,
         /// The table to write (defined in sql/tables/<table>.sql).
         #[arg(long)]
@@ -87,6 +89,28 @@ enum Command {
         /// Validate and report, write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// The sheet of an .xlsx workbook to read (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Unit of the `amount` column when the file has no `unit` column: 元, 万元 or 亿元.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Write the valid rows, and the invalid ones with their reasons to this CSV file.
+        #[arg(long, value_name = "FILE")]
+        reject: Option<PathBuf>,
+        /// `wide`: the report's table shape, item names as columns and rows labelled 预算数 /
+        /// 实际执行数 / 上年同期; needs --region, --year, --fund and --unit.
+        #[arg(long, value_enum, default_value = "long")]
+        layout: Layout,
+        /// Region code of a wide-layout file.
+        #[arg(long, required_if_eq("layout", "wide"))]
+        region: Option<String>,
+        /// Year of a wide-layout file (上年同期 rows are the year before).
+        #[arg(long, required_if_eq("layout", "wide"))]
+        year: Option<i32>,
+        /// Fund (code or Chinese name) of a wide-layout file.
+        #[arg(long, required_if_eq("layout", "wide"))]
+        fund: Option<String>,
     },
     /// Run the data-quality rules of sql/checks/ and check the view catalog; exit 1 on errors.
     Check {
@@ -111,6 +135,15 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+}
+
+/// The shape of an import file.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Layout {
+    /// One figure per row, columns named after the table's columns.
+    Long,
+    /// The report's own table shape: items as columns.
+    Wide,
 }
 
 #[derive(Args)]
@@ -193,7 +226,39 @@ async fn dispatch(cli: Cli) -> fundq::Result<()> {
             table,
             mode,
             dry_run,
-        } => commands::import(&workspace(None)?, &file, &table, mode, dry_run).await,
+            sheet,
+            unit,
+            reject,
+            layout,
+            region,
+            year,
+            fund,
+        } => {
+            let wide = match (layout, region, year, fund) {
+                (Layout::Wide, Some(region_code), Some(year), Some(fund_code)) => {
+                    Some(WideLayout {
+                        region_code,
+                        year,
+                        fund_code,
+                    })
+                }
+                _ => None,
+            };
+            if wide.is_some() && unit.is_none() {
+                return Err(fundq::Error::Usage(
+                    "--layout wide needs --unit (the report's tables are usually in 万元)".into(),
+                ));
+            }
+            let options = ImportOptions {
+                mode,
+                dry_run,
+                sheet,
+                unit,
+                wide,
+                reject,
+            };
+            commands::import(&workspace(None)?, &file, &table, &options).await
+        }
         Command::Check { as_of, output } => {
             commands::check(&workspace(as_of.as_of)?, &output.into()).await
         }

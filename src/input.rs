@@ -1,0 +1,479 @@
+//! Input files for `fundq import`: read into one header and rows of text cells.
+//!
+//! Reads CSV (UTF-8 with or without BOM, else GB18030/GBK, which covers what Chinese spreadsheets
+//! are saved as) and Excel `.xlsx` sheets (calamine). Headers may be the table's column names or
+//! a Chinese alias from `sql/import/header_aliases.csv` (年度 → year, …). Two shapes are turned
+//! into the long layout (one amount per row) here:
+//! - scenario columns: `budget` / `actual` / `adjusted_budget` (预算数, 实际数, …) side by side
+//!   become one row each, with `scenario` and `amount`;
+//! - the wide layout of the report's own tables: item names as columns, rows labelled
+//!   预算数 / 实际执行数 / 上年同期 (`sql/import/wide_rows.csv`), region, year and fund given on
+//!   the command line.
+//!
+//! Every row keeps the row number a person sees in the file, and a cell reshaped from the wide
+//! layout keeps its column's name, so problems point at the right cell. This module knows
+//! nothing about column types or codes; `import` checks the values.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::Path;
+
+use calamine::{Data, Reader, Xlsx};
+
+use crate::error::{Error, Result};
+
+/// Scenario names that may appear as columns of a long file.
+const SCENARIO_COLUMNS: [&str; 3] = ["budget", "adjusted_budget", "actual"];
+
+/// A file read as text: column names (aliases resolved) and rows.
+#[derive(Debug, Default)]
+pub struct Sheet {
+    pub headers: Vec<String>,
+    pub rows: Vec<Row>,
+    /// Rows that could not be read at all (a CSV row with the wrong number of fields).
+    pub problems: Vec<String>,
+}
+
+/// One row: the row number in the file (header = 1) and its cells, one per header.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub number: usize,
+    pub cells: Vec<String>,
+    /// For a cell reshaped from the wide layout: the file column it came from.
+    pub source_column: Option<String>,
+}
+
+/// The wide layout's fixed coordinates, given on the command line.
+#[derive(Debug, Clone)]
+pub struct WideLayout {
+    pub region_code: String,
+    pub year: i32,
+    pub fund_code: String,
+}
+
+/// Reads `bytes` (the content of `file`): an xlsx workbook (by extension or content) or CSV.
+pub fn read(file: &Path, bytes: &[u8], sheet: Option<&str>, sql_dir: &Path) -> Result<Sheet> {
+    let mut read = if is_xlsx(file, bytes) {
+        read_xlsx(file, bytes, sheet)?
+    } else {
+        if sheet.is_some() {
+            return Err(Error::Usage(format!(
+                "--sheet applies to .xlsx workbooks; {} is read as CSV",
+                file.display()
+            )));
+        }
+        read_csv(file, bytes)?
+    };
+    let aliases = header_aliases(sql_dir)?;
+    for header in &mut read.headers {
+        if let Some(column) = aliases.get(header.as_str()) {
+            *header = column.clone();
+        }
+    }
+    Ok(unpivot_scenario_columns(read))
+}
+
+fn is_xlsx(file: &Path, bytes: &[u8]) -> bool {
+    let by_name = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx") || e.eq_ignore_ascii_case("xlsm"));
+    by_name || bytes.starts_with(b"PK\x03\x04")
+}
+
+fn read_csv(file: &Path, bytes: &[u8]) -> Result<Sheet> {
+    let text = decode_text(file, bytes)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| invalid(file, vec![format!("{}: header: {e}", file.display())]))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    refuse_other_delimiters(file, &headers)?;
+    let mut sheet = Sheet {
+        headers,
+        ..Sheet::default()
+    };
+    for (index, record) in reader.records().enumerate() {
+        let number = index + 2;
+        match record {
+            Ok(record) => sheet.rows.push(Row {
+                number,
+                cells: record.iter().map(|c| c.trim().to_string()).collect(),
+                source_column: None,
+            }),
+            Err(e) => sheet
+                .problems
+                .push(format!("{}: row {number}: {e}", file.display())),
+        }
+    }
+    Ok(sheet)
+}
+
+/// A header read as one column full of `;` or tabs is a file saved with another delimiter.
+fn refuse_other_delimiters(file: &Path, headers: &[String]) -> Result<()> {
+    let [only] = headers else {
+        return Ok(());
+    };
+    for (delimiter, name) in [(';', "semicolons"), ('\t', "tabs"), ('|', "bars")] {
+        if only.contains(delimiter) {
+            return Err(invalid(
+                file,
+                vec![format!(
+                    "{}: header: columns are separated by {name}; fundq reads comma-separated CSV \
+                     (in Excel: Save As → CSV UTF-8 (comma delimited)), or import the .xlsx itself",
+                    file.display()
+                )],
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The file's text: UTF-8 (with or without BOM), else GB18030 (which covers GBK and GB2312).
+pub(crate) fn decode_text<'a>(file: &Path, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, str>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(invalid(
+            file,
+            vec![format!("{}: the file is empty", file.display())],
+        ));
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(std::borrow::Cow::Borrowed(text));
+    }
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+    if had_errors || text.contains('\0') {
+        return Err(invalid(
+            file,
+            vec![format!(
+                "{}: is neither UTF-8 nor GBK/GB18030 text, nor an .xlsx workbook; save it as CSV (UTF-8)",
+                file.display()
+            )],
+        ));
+    }
+    Ok(text)
+}
+
+fn read_xlsx(file: &Path, bytes: &[u8], sheet: Option<&str>) -> Result<Sheet> {
+    let unreadable = |e: &dyn std::fmt::Display| {
+        invalid(
+            file,
+            vec![format!(
+                "{}: is not a readable .xlsx workbook ({e}); re-save it from Excel or export CSV",
+                file.display()
+            )],
+        )
+    };
+    let mut workbook: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes.to_vec())).map_err(|e| unreadable(&e))?;
+    let names = workbook.sheet_names();
+    let name = match sheet {
+        Some(wanted) if names.iter().any(|n| n == wanted) => wanted.to_string(),
+        Some(wanted) => {
+            return Err(Error::Usage(format!(
+                "{} has no sheet `{wanted}`; its sheets: {}",
+                file.display(),
+                names.join(", ")
+            )));
+        }
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| unreadable(&"it has no sheets"))?,
+    };
+    let range = workbook
+        .worksheet_range(&name)
+        .map_err(|e| unreadable(&e))?;
+    // Row numbers as Excel shows them: the range may start below row 1.
+    let first_row = range.start().map_or(0, |(row, _)| row as usize) + 1;
+    let mut rows = range.rows().enumerate();
+    let Some((_, header)) = rows.next() else {
+        return Err(invalid(
+            file,
+            vec![format!("{}: sheet `{name}` is empty", file.display())],
+        ));
+    };
+    let mut sheet = Sheet {
+        headers: header.iter().map(cell_text).collect(),
+        ..Sheet::default()
+    };
+    for (index, cells) in rows {
+        let cells: Vec<String> = cells.iter().map(cell_text).collect();
+        if cells.iter().all(String::is_empty) {
+            continue;
+        }
+        sheet.rows.push(Row {
+            number: first_row + index,
+            cells,
+            source_column: None,
+        });
+    }
+    Ok(sheet)
+}
+
+/// A cell as the text a person typed: numbers in their shortest exact decimal form (Excel keeps
+/// them as binary doubles, and the shortest round-trip form is the number that was entered).
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => format!("{f}"),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => d.to_string(),
+        Data::DateTimeIso(d) | Data::DurationIso(d) => d.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// Chinese (or other) header names from `sql/import/header_aliases.csv` (alias,column).
+fn header_aliases(sql_dir: &Path) -> Result<HashMap<String, String>> {
+    let path = sql_dir.join("import").join("header_aliases.csv");
+    read_pairs(&path, 2).map(|rows| {
+        rows.into_iter()
+            .map(|mut r| (r.remove(0), r.remove(0)))
+            .collect()
+    })
+}
+
+/// The rows of a small CSV settings file with at least `columns` columns; none when it is absent.
+fn read_pairs(path: &Path, columns: usize) -> Result<Vec<Vec<String>>> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let mut reader = csv::Reader::from_path(path).map_err(|e| Error::SqlFile {
+        file: path.to_path_buf(),
+        line: 1,
+        message: e.to_string(),
+    })?;
+    let mut rows = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| Error::SqlFile {
+            file: path.to_path_buf(),
+            line: index + 2,
+            message: e.to_string(),
+        })?;
+        if record.len() < columns {
+            return Err(Error::SqlFile {
+                file: path.to_path_buf(),
+                line: index + 2,
+                message: format!("expected {columns} columns"),
+            });
+        }
+        rows.push(record.iter().map(|c| c.trim().to_string()).collect());
+    }
+    Ok(rows)
+}
+
+/// `budget` / `actual` / `adjusted_budget` columns side by side become one row per filled cell,
+/// with `scenario` and `amount` columns.
+fn unpivot_scenario_columns(sheet: Sheet) -> Sheet {
+    let scenario_columns: Vec<usize> = sheet
+        .headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| SCENARIO_COLUMNS.contains(&h.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    if scenario_columns.is_empty() || sheet.headers.iter().any(|h| h == "scenario") {
+        return sheet;
+    }
+    let kept: Vec<usize> = (0..sheet.headers.len())
+        .filter(|i| !scenario_columns.contains(i))
+        .collect();
+    let mut headers: Vec<String> = kept.iter().map(|&i| sheet.headers[i].clone()).collect();
+    headers.extend(["scenario".to_string(), "amount".to_string()]);
+    let mut rows = Vec::new();
+    for row in &sheet.rows {
+        for &column in &scenario_columns {
+            let amount = row.cells.get(column).cloned().unwrap_or_default();
+            if amount.is_empty() {
+                continue;
+            }
+            let mut cells: Vec<String> = kept
+                .iter()
+                .map(|&i| row.cells.get(i).cloned().unwrap_or_default())
+                .collect();
+            cells.extend([sheet.headers[column].clone(), amount]);
+            rows.push(Row {
+                number: row.number,
+                cells,
+                source_column: Some(sheet.headers[column].clone()),
+            });
+        }
+    }
+    Sheet {
+        headers,
+        rows,
+        problems: sheet.problems,
+    }
+}
+
+/// Reshapes the wide layout: the first column labels each row (预算数, 实际执行数, 上年同期, …),
+/// every other column is an item (by name or code). Each filled cell becomes one long row with
+/// region_code, year, fund_code, item_code, scenario, amount. Rows whose label is not a scenario
+/// (执行率, 增长率: derived figures) and total columns (合计, 总收入, …) are left out and
+/// listed in the returned notes.
+pub fn reshape_wide(
+    file: &Path,
+    sheet: Sheet,
+    layout: &WideLayout,
+    sql_dir: &Path,
+) -> Result<(Sheet, Vec<String>)> {
+    let labels: HashMap<String, (String, i32)> =
+        read_pairs(&sql_dir.join("import").join("wide_rows.csv"), 3)?
+            .into_iter()
+            .map(|r| {
+                let offset = r[2].parse().unwrap_or(0);
+                (r[0].clone(), (r[1].clone(), offset))
+            })
+            .collect();
+    let mut notes = Vec::new();
+    let item_columns: Vec<usize> = (1..sheet.headers.len())
+        .filter(|&i| {
+            let total = is_total_label(&sheet.headers[i]);
+            if total {
+                notes.push(format!(
+                    "column `{}` is a total; totals are derived, not stored, so it is left out",
+                    sheet.headers[i]
+                ));
+            }
+            !total && !sheet.headers[i].is_empty()
+        })
+        .collect();
+    let mut rows = Vec::new();
+    let mut problems = sheet.problems;
+    for row in &sheet.rows {
+        let label = row.cells.first().map(String::as_str).unwrap_or("");
+        let Some((scenario, offset)) = labels.get(label) else {
+            if label.contains('率') {
+                notes.push(format!(
+                    "row {} (`{label}`) is a derived rate and is left out",
+                    row.number
+                ));
+            } else {
+                problems.push(format!(
+                    "{}: row {}, column {}: `{label}` is not a row label of the wide layout; expected one of {} (sql/import/wide_rows.csv)",
+                    file.display(),
+                    row.number,
+                    sheet.headers.first().map(String::as_str).unwrap_or("1"),
+                    sorted_keys(&labels)
+                ));
+            }
+            continue;
+        };
+        for &column in &item_columns {
+            let amount = row.cells.get(column).cloned().unwrap_or_default();
+            if amount.is_empty() {
+                continue;
+            }
+            rows.push(Row {
+                number: row.number,
+                cells: vec![
+                    layout.region_code.clone(),
+                    (layout.year + offset).to_string(),
+                    layout.fund_code.clone(),
+                    sheet.headers[column].clone(),
+                    scenario.clone(),
+                    amount,
+                ],
+                source_column: Some(sheet.headers[column].clone()),
+            });
+        }
+    }
+    let headers = [
+        "region_code",
+        "year",
+        "fund_code",
+        "item_code",
+        "scenario",
+        "amount",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    Ok((
+        Sheet {
+            headers,
+            rows,
+            problems,
+        },
+        notes,
+    ))
+}
+
+fn is_total_label(header: &str) -> bool {
+    matches!(
+        header,
+        "合计" | "总计" | "小计" | "总收入" | "总支出" | "收入合计" | "支出合计" | "total"
+    )
+}
+
+fn sorted_keys<V>(map: &HashMap<String, V>) -> String {
+    let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
+    keys.sort();
+    keys.join(", ")
+}
+
+fn invalid(file: &Path, problems: Vec<String>) -> Error {
+    Error::InvalidInput {
+        file: file.to_path_buf(),
+        problems,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheet(headers: &[&str], rows: &[&[&str]]) -> Sheet {
+        Sheet {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, cells)| Row {
+                    number: i + 2,
+                    cells: cells.iter().map(|c| c.to_string()).collect(),
+                    source_column: None,
+                })
+                .collect(),
+            problems: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn scenario_columns_become_rows() {
+        let long = unpivot_scenario_columns(sheet(
+            &["year", "item_code", "budget", "actual", "unit"],
+            &[&["2022", "interest", "2260", "2206.40", "万元"]],
+        ));
+        assert_eq!(
+            long.headers,
+            ["year", "item_code", "unit", "scenario", "amount"]
+        );
+        assert_eq!(long.rows.len(), 2);
+        assert_eq!(
+            long.rows[1].cells,
+            ["2022", "interest", "万元", "actual", "2206.40"]
+        );
+        assert_eq!(long.rows[1].number, 2);
+    }
+
+    #[test]
+    fn excel_numbers_read_as_typed() {
+        assert_eq!(cell_text(&Data::Float(36463.16)), "36463.16");
+        assert_eq!(cell_text(&Data::Float(2022.0)), "2022");
+        assert_eq!(cell_text(&Data::Float(0.1 + 0.2)), "0.30000000000000004");
+    }
+
+    #[test]
+    fn other_delimiters_are_named() {
+        let err = refuse_other_delimiters(Path::new("x.csv"), &["a;b;c".to_string()]);
+        assert!(err.unwrap_err().to_string().contains("semicolons"));
+        assert!(refuse_other_delimiters(Path::new("x.csv"), &["a".to_string()]).is_ok());
+    }
+}
