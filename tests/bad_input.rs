@@ -56,9 +56,7 @@ const CASES: &[Case] = &[
     Case {
         file: "year_out_of_range.csv",
         table: "ledger",
-        phrases: &[
-            "row 3, column year: `2101` is out of range; expected a year from 1990 to 2100",
-        ],
+        phrases: &["row 3, column year: `2101` is out of range; expected a year from 1990 to 2100"],
     },
     // `1O0.00`: a letter O typed for a zero
     Case {
@@ -100,9 +98,7 @@ const CASES: &[Case] = &[
     Case {
         file: "duplicate_key.csv",
         table: "ledger",
-        phrases: &[
-            "row 4: key (region_code, year, fund_code, item_code, scenario) repeats row 2",
-        ],
+        phrases: &["row 4: key (region_code, year, fund_code, item_code, scenario) repeats row 2"],
     },
     // row 3 is 640121/2022/work_injury/interest/actual, row 99 of data/ledger.csv (3.79 万元)
     Case {
@@ -175,7 +171,14 @@ fn table_files(table: &Path) -> Vec<String> {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let entry = entry.unwrap();
             if entry.file_type().unwrap().is_file() {
-                names.push(entry.path().strip_prefix(table).unwrap().display().to_string());
+                names.push(
+                    entry
+                        .path()
+                        .strip_prefix(table)
+                        .unwrap()
+                        .display()
+                        .to_string(),
+                );
             }
         }
     }
@@ -209,7 +212,10 @@ fn every_class_of_bad_input_is_refused_with_its_row_and_column_and_changes_nothi
             failures.push(format!("{}: exit code {code}, stdout {out}", case.file));
         }
         if !err.contains(file.to_str().unwrap()) {
-            failures.push(format!("{}: the message does not name the file: {err}", case.file));
+            failures.push(format!(
+                "{}: the message does not name the file: {err}",
+                case.file
+            ));
         }
         if !err.contains("nothing was written") {
             failures.push(format!("{}: no «nothing was written»: {err}", case.file));
