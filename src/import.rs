@@ -22,6 +22,7 @@ use datafusion::arrow::datatypes::{DataType, Field, SchemaRef};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::logical_expr::Expr;
 use datafusion::prelude::{cast, col};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
 use sha2::{Digest, Sha256};
 
 use crate::catalog::sql_relations;
@@ -96,8 +97,11 @@ pub async fn import_file(
     options: &ImportOptions,
 ) -> Result<ImportSummary> {
     let definition = TableDef::load(&workspace.sql_dir, table).await?;
+    let progress = progress_bar();
+    progress.set_message(format!("reading {}", file.display()));
     let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
     let mut sheet = input::read(file, &bytes, options.sheet.as_deref(), &workspace.sql_dir)?;
+    progress.set_message(format!("checking {} row(s)", sheet.rows.len()));
     let mut notes = Vec::new();
     if let Some(layout) = &options.wide {
         (sheet, notes) = input::reshape_wide(file, sheet, layout, &workspace.sql_dir)?;
@@ -106,6 +110,9 @@ pub async fn import_file(
         codes_from_names(workspace, file, &mut sheet, options.wide.is_some()).await?;
     let parsed = parse_sheet(file, &sheet, &definition, options.unit.as_deref())?;
     problems.extend(parsed.problems.iter().cloned());
+    // The version every check reads; the commit lands on exactly this version or not at all.
+    let read_version = storage::latest_version(table, &workspace.data_dir.join(table)).await?;
+    progress.set_message("checking the import rules and stored keys");
     problems.extend(rule_problems(workspace, file, &parsed, &definition).await?);
     let table_path = workspace.data_dir.join(table);
     if options.mode == ImportMode::Append && table_path.join("_delta_log").is_dir() {
@@ -141,8 +148,31 @@ pub async fn import_file(
         ("fundq.source_sha256".to_string(), sha256_hex(&bytes).into()),
         ("fundq.rows".to_string(), rows.into()),
     ];
-    let written = storage::commit(table, &table_path, vec![batch], write_mode, metadata).await?;
+    progress.set_message(format!("writing {rows} row(s) to `{table}`"));
+    let written = storage::commit(
+        table,
+        &table_path,
+        vec![batch],
+        write_mode,
+        metadata,
+        read_version,
+    )
+    .await?;
+    progress.finish_and_clear();
     Ok(summary(written.version()))
+}
+
+/// A spinner on stderr naming the step an import is in; indicatif draws nothing when stderr is
+/// not a terminal (CI, pipes), and it is cleared when the import ends, successfully or not.
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+        .with_finish(ProgressFinish::AndClear);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
 }
 
 /// The file rows named by row-level problems; a problem with no row (a header problem) means
@@ -352,12 +382,11 @@ fn parse_sheet(
     let mut first_row_of_key = std::collections::HashMap::new();
     for row in &sheet.rows {
         let number = row.number;
-        if let Some(first) = plan
-            .key_text(row, file_unit)
-            .and_then(|k| first_row_of_key.insert(k, number))
+        if let Some(key) = plan.key_text(row, file_unit)
+            && let Some(first) = first_row_of_key.insert(key.clone(), number)
         {
             problems.push(format!(
-                "{}: row {number}: key ({}) repeats row {first}; each key appears once per file",
+                "{}: row {number}: key ({}) repeats row {first}: ({key}); each key appears once per file",
                 file.display(),
                 definition.key_columns().join(", "),
             ));

@@ -17,9 +17,9 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::execution::context::SessionState;
-use deltalake::kernel::transaction::CommitProperties;
+use deltalake::kernel::transaction::{CommitProperties, TransactionError};
 use deltalake::protocol::SaveMode;
-use deltalake::{DeltaTable, DeltaTableBuilder};
+use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError};
 use url::Url;
 
 use crate::error::{Error, Result};
@@ -181,29 +181,62 @@ pub enum WriteMode {
     ReplaceAll,
 }
 
+/// The latest version of the Delta table at `path`; `None` when nothing was committed yet.
+pub async fn latest_version(table_name: &str, path: &Path) -> Result<Option<u64>> {
+    if !has_commits(path) {
+        return Ok(None);
+    }
+    let table = load_delta(&delta_location(table_name, path), None).await?;
+    Ok(table.version())
+}
+
+fn has_commits(path: &Path) -> bool {
+    std::fs::read_dir(path.join("_delta_log")).is_ok_and(|entries| {
+        entries
+            .filter_map(|e| e.ok())
+            .any(|e| e.path().extension().is_some_and(|x| x == "json"))
+    })
+}
+
+fn delta_location(table_name: &str, path: &Path) -> TableLocation {
+    TableLocation {
+        name: table_name.to_string(),
+        path: path.to_path_buf(),
+        format: TableFormat::Delta,
+    }
+}
+
 /// Commits `batches` to the Delta table at `path` (creating it if needed) in one atomic commit,
 /// with `metadata` recorded in the commit for `fundq history`.
+///
+/// `read_version` is the version the caller validated against (`None`: the table did not exist).
+/// The commit is made on top of exactly that version: if another writer committed in between,
+/// this one fails and writes nothing, because the checks it passed (keys not yet stored) may no
+/// longer hold. Never retried silently; the user re-runs the import.
 pub async fn commit(
     table_name: &str,
     path: &Path,
     batches: Vec<RecordBatch>,
     mode: WriteMode,
     metadata: Vec<(String, serde_json::Value)>,
+    read_version: Option<u64>,
 ) -> Result<DeltaTable> {
-    let location = TableLocation {
-        name: table_name.to_string(),
-        path: path.to_path_buf(),
-        format: TableFormat::Delta,
-    };
+    let location = delta_location(table_name, path);
     std::fs::create_dir_all(path).map_err(|e| Error::io(path, e))?;
-    let url = directory_url(path)?;
-    let table = DeltaTable::try_from_url(url)
-        .await
-        .map_err(|e| table_error(&location, e))?;
+    let table = match read_version {
+        Some(version) => load_delta(&location, Some(&AsOf::Version(version))).await?,
+        None if has_commits(path) => return Err(concurrent_write(&location)),
+        None => DeltaTable::try_from_url(directory_url(path)?)
+            .await
+            .map_err(|e| table_error(&location, e))?,
+    };
+    let properties = CommitProperties::default()
+        .with_metadata(metadata)
+        .with_max_retries(0);
     let mut write = table
         .write(batches)
         .with_table_name(table_name)
-        .with_commit_properties(CommitProperties::default().with_metadata(metadata));
+        .with_commit_properties(properties);
     write = match mode {
         WriteMode::Append => write.with_save_mode(SaveMode::Append),
         WriteMode::ReplaceAll => write.with_save_mode(SaveMode::Overwrite),
@@ -211,7 +244,26 @@ pub async fn commit(
             .with_save_mode(SaveMode::Overwrite)
             .with_replace_where(predicate),
     };
-    write.await.map_err(|e| table_error(&location, e))
+    write.await.map_err(|e| commit_error(&location, e))
+}
+
+/// A commit that lost the race against another writer gets one clear, actionable message.
+fn commit_error(location: &TableLocation, e: DeltaTableError) -> Error {
+    match e {
+        DeltaTableError::VersionAlreadyExists(_)
+        | DeltaTableError::Transaction {
+            source: TransactionError::MaxCommitAttempts(_) | TransactionError::CommitConflict(_),
+        } => concurrent_write(location),
+        other => table_error(location, other),
+    }
+}
+
+fn concurrent_write(location: &TableLocation) -> Error {
+    table_error(
+        location,
+        "another write committed to this table while this import was being checked; \
+         nothing was written; retry the import (its checks will run against the new rows)",
+    )
 }
 
 fn directory_url(path: &Path) -> Result<Url> {

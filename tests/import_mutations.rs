@@ -11,7 +11,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::Path;
 
 use common::{Project, root};
-use fundq::import::{ImportMode, import_file};
+use fundq::import::{ImportMode, ImportOptions, import_file};
 use fundq::workspace::Workspace;
 
 /// Knuth's MMIX LCG; the high bits are the random ones.
@@ -139,8 +139,10 @@ fn mutated_and_random_files_never_panic_the_import() {
                 workspace,
                 &path,
                 table,
-                ImportMode::Append,
-                true,
+                &ImportOptions {
+                    dry_run: true,
+                    ..ImportOptions::new(ImportMode::Append)
+                },
             ))
         }))
     };

@@ -350,12 +350,9 @@ fn concurrent_replaces_of_different_slices_leave_each_slice_whole() {
 }
 
 /// When a concurrent commit makes an import fail, the message must say what happened and what
-/// to do: nothing was written, retry. Today deltalake's own text comes through ("a concurrent
-/// transactions added new data … the isolation level can be set to Snapshot Isolation"), which
-/// names a setting fundq users cannot change and never says "retry"; see the report of the
-/// import-tests branch. Un-ignore when src/storage.rs maps commit conflicts to a clear error.
+/// to do: nothing was written, retry (not deltalake's own text, which names an isolation setting
+/// fundq users cannot change).
 #[test]
-#[ignore = "commit conflicts surface deltalake's message; storage.rs fix pending"]
 fn a_conflicting_import_says_nothing_was_written_and_to_retry() {
     let header = "region_code,year,fund_code,item_code,scenario,amount,unit\n";
     let actual = format!("{header}640121,2022,work_injury,interest,actual,4.00,万元\n");
@@ -383,11 +380,9 @@ fn a_conflicting_import_says_nothing_was_written_and_to_retry() {
 /// The same file imported twice at the same time (two copies, 468 rows of 2023): the keys are
 /// checked against the table before the write, so both processes see them absent. Exactly one
 /// may commit; the other must fail (already stored, or retry), and no key may be stored twice.
-///
-/// BUG today: both commit (deltalake retries a blind append on top of the other commit), the
-/// ledger then holds 123 + 2 × 468 rows with 468 duplicated keys; see the report.
+/// (Before storage::commit pinned the version it validated against, deltalake retried the blind
+/// append on top of the other commit and both landed: 468 duplicated keys.)
 #[test]
-#[ignore = "bug: concurrent appends of the same keys both commit (duplicate keys); storage/import fix pending"]
 fn concurrent_appends_of_the_same_keys_store_each_key_once() {
     let (a, rows) = ledger_rows(2023..=2023);
     for round in 0..4 {

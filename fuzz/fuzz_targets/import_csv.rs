@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use fundq::import::{ImportMode, import_file};
+use fundq::import::{ImportMode, ImportOptions, import_file};
 use fundq::workspace::Workspace;
 use libfuzzer_sys::fuzz_target;
 
@@ -42,7 +42,9 @@ fuzz_target!(|data: &[u8]| {
         &fixture.workspace,
         &path,
         "ledger",
-        ImportMode::Append,
-        true,
+        &ImportOptions {
+            dry_run: true,
+            ..ImportOptions::new(ImportMode::Append)
+        },
     ));
 });
