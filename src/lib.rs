@@ -12,6 +12,7 @@ pub mod error;
 pub mod import;
 pub mod lock;
 pub mod output;
+pub mod report;
 pub mod session;
 pub mod storage;
 pub mod tabledef;
