@@ -195,7 +195,7 @@ fn chart_frame<'a, 'b>(
     y: std::ops::Range<f64>,
 ) -> std::result::Result<Frame<'a, 'b>, Box<dyn std::error::Error>> {
     let mut chart = ChartBuilder::on(root)
-        .caption(title, (FONTS, 18))
+        .caption(title, (FONTS, 20))
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(70)
@@ -205,7 +205,7 @@ fn chart_frame<'a, 'b>(
         .disable_x_mesh()
         .x_labels(0)
         .y_labels(6)
-        .label_style((FONTS, 13))
+        .label_style((FONTS, 15))
         .draw()?;
     Ok(chart)
 }
@@ -218,7 +218,7 @@ fn finish<'a, 'b>(
 ) -> std::result::Result<(), Box<dyn std::error::Error>> {
     let bottom = chart.y_range().start;
     let style =
-        TextStyle::from((FONTS, 13).into_font()).pos(plotters::style::text_anchor::Pos::new(
+        TextStyle::from((FONTS, 15).into_font()).pos(plotters::style::text_anchor::Pos::new(
             plotters::style::text_anchor::HPos::Center,
             plotters::style::text_anchor::VPos::Top,
         ));
@@ -231,7 +231,7 @@ fn finish<'a, 'b>(
         .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
-        .label_font((FONTS, 13))
+        .label_font((FONTS, 15))
         .draw()?;
     Ok(())
 }
