@@ -605,6 +605,11 @@ fn chromium_renders_the_report_and_its_charts() {
                 .is_ok_and(|o| o.status.success())
         });
     let Some(chromium) = chromium else {
+        // .ci/run installs Chromium and sets this, so CI can never skip the render silently.
+        assert!(
+            std::env::var_os("FUNDQ_REQUIRE_CHROMIUM").is_none(),
+            "FUNDQ_REQUIRE_CHROMIUM is set but no chromium was found"
+        );
         eprintln!(
             "SKIPPED: no chromium on this machine (.ci/run installs it: apt-get install chromium)"
         );
