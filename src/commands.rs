@@ -90,6 +90,13 @@ pub async fn audit(workspace: &Workspace, file: &Path, output: &Output) -> Resul
     Ok(())
 }
 
+/// `fundq report`: the annual fund report of one region and year.
+pub async fn report(workspace: &Workspace, request: &crate::report::ReportRequest) -> Result<()> {
+    let written = crate::report::write_report(workspace, request).await?;
+    eprintln!("wrote {}", written.display());
+    Ok(())
+}
+
 /// `fundq views`: every view with its versions and description, then the named queries.
 pub fn views(workspace: &Workspace, output: &Output) -> Result<()> {
     let session = Session::open(workspace)?;

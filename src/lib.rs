@@ -13,6 +13,7 @@ pub mod import;
 pub mod input;
 pub mod lock;
 pub mod output;
+pub mod report;
 pub mod session;
 pub mod storage;
 pub mod tabledef;

@@ -9,6 +9,7 @@ use fundq::commands::{self, Output};
 use fundq::import::{ImportMode, ImportOptions};
 use fundq::input::WideLayout;
 use fundq::output::OutputFormat;
+use fundq::report::{Language, ReportFormat, ReportRequest};
 use fundq::storage::AsOf;
 use fundq::workspace::Workspace;
 
@@ -128,6 +129,28 @@ enum Command {
         as_of: AsOfArg,
         #[command(flatten)]
         output: OutputArgs,
+    },
+    /// Write the annual fund report of a region and year (one chapter per fund): tables from
+    /// sql/report/tables/, charts from sql/report/charts/, templates sql/report/report.html
+    /// and report.md, labels sql/report/labels/<lang>.json.
+    Report {
+        /// Region code, for example 640121.
+        #[arg(long)]
+        region: String,
+        /// Report year, for example 2022.
+        #[arg(long)]
+        year: i32,
+        /// html (charts embedded), md (charts as SVG files next to it) or xlsx (a sheet per table).
+        #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+        format: ReportFormat,
+        /// The file to write; default `<region>-<year>-fund-report.<format>`.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Language of the labels.
+        #[arg(long, value_enum, default_value_t = Language::Zh)]
+        lang: Language,
+        #[command(flatten)]
+        as_of: AsOfArg,
     },
     /// List a table's versions: time, operation, rows added/removed, source file and SHA-256.
     History {
@@ -267,6 +290,23 @@ async fn dispatch(cli: Cli) -> fundq::Result<()> {
             as_of,
             output,
         } => commands::audit(&workspace(as_of.as_of)?, &file, &output.into()).await,
+        Command::Report {
+            region,
+            year,
+            format,
+            output,
+            lang,
+            as_of,
+        } => {
+            let request = ReportRequest {
+                region,
+                year,
+                format,
+                output,
+                lang,
+            };
+            commands::report(&workspace(as_of.as_of)?, &request).await
+        }
         Command::History { table, output } => {
             commands::history(&workspace(None)?, &table, &output.into()).await
         }

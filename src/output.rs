@@ -74,10 +74,32 @@ pub fn write_file_atomically(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    if !folder.is_dir() {
+        return Err(Error::Output(format!(
+            "cannot write {}: the folder {} does not exist; create it first",
+            path.display(),
+            folder.display()
+        )));
+    }
     let mut temp = tempfile::NamedTempFile::new_in(folder).map_err(|e| Error::io(folder, e))?;
+    readable_by_others(temp.as_file(), path)?;
     fill(temp.as_file_mut())?;
     temp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     temp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+/// Temporary files are created private (0600); an output file (a report, an export, the lock
+/// file) is meant to be shared like any other, so it gets the usual 0644.
+#[cfg(unix)]
+fn readable_by_others(file: &std::fs::File, path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+        .map_err(|e| Error::io(path, e))
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_file: &std::fs::File, _path: &Path) -> Result<()> {
     Ok(())
 }
 

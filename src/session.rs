@@ -88,6 +88,35 @@ impl Session {
             .map_err(|e| located(e, origin))
     }
 
+    /// Runs a view once and keeps its rows in memory (under `name_vN`, and `name` when it is the
+    /// latest version), so statements that read it several times do not compute it again.
+    /// Views that depend on it and are registered later read the kept rows too.
+    pub async fn materialize_view(&mut self, relation: &str) -> Result<()> {
+        let Some(view) = self.catalog.view_for_relation(relation).cloned() else {
+            return Err(Error::UnknownName {
+                kind: "view",
+                name: relation.to_string(),
+                closest: closest_names(
+                    relation,
+                    self.catalog.relation_names().iter().map(String::as_str),
+                ),
+            });
+        };
+        let frame = self.view_frame(&view).await?;
+        let schema = Arc::new(frame.schema().as_arrow().clone());
+        let rows = Arc::new(MemTable::try_new(schema, vec![frame.collect().await?])?);
+        let mut names = vec![relation_name(&view.name, view.version)];
+        if self.catalog.view(&view.name, None)?.version == view.version {
+            names.push(view.name.clone());
+        }
+        for name in names {
+            self.ctx.deregister_table(name.as_str())?;
+            self.ctx.register_table(name.as_str(), rows.clone())?;
+            self.registered.insert(name);
+        }
+        Ok(())
+    }
+
     /// Makes in-memory rows queryable as `name` (import's `incoming` rows).
     pub fn register_batch(&mut self, name: &str, batch: RecordBatch) -> Result<()> {
         self.ctx.register_batch(name, batch)?;
