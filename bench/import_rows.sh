@@ -45,13 +45,13 @@ SIZE=$(du -m "$WORK/ledger_big.csv" | cut -f1)
 echo "rows: $ROWS ($SIZE MB CSV)"
 
 run() { # label, command...
-    local out
-    out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>"$WORK/err"; } 2>&1 | tail -1 ) || true
+    local label="$1"; shift
+    /usr/bin/time -f "%e %M" "$@" >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; exit 1; }
     local secs kb
     secs=$(tail -1 "$WORK/err" | awk '{print $1}')
     kb=$(tail -1 "$WORK/err" | awk '{print $2}')
-    printf "%-8s %8.1f s %10.0f rows/s %8.0f MB peak RSS\n" "$1" "$secs" "$(echo "$ROWS / $secs" | bc -l)" "$(echo "$kb / 1024" | bc -l)"
-    echo "$secs"  > "$WORK/$1.secs"
+    printf "%-8s %8.1f s %10.0f rows/s %8.0f MB peak RSS\n" "$label" "$secs" "$(echo "$ROWS / $secs" | bc -l)" "$(echo "$kb / 1024" | bc -l)"
+    echo "$secs"  > "$WORK/$label.secs"
 }
 run fundq "$FUNDQ" --data "$WORK/data" --sql "$WORK/sql" import "$WORK/ledger_big.csv" --table ledger
 if [[ -x "$DUCKDB" ]]; then
