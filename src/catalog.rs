@@ -302,6 +302,22 @@ fn cycle_error(cycle: &[(String, (&ViewVersion, usize))], back_to: &ViewVersion)
 }
 
 /// The SQL name of a pinned view version, such as `budget_execution_v1`.
+/// The `.sql` files of a folder (rules of `sql/checks/`, `sql/import/<table>/`), sorted by name;
+/// none when the folder does not exist.
+pub fn sql_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 pub fn relation_name(name: &str, version: u32) -> String {
     format!("{name}_v{version}")
 }

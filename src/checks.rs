@@ -8,7 +8,7 @@
 //! A rule that cannot run is itself reported as an `error` finding, so one broken file does not
 //! hide the others.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
@@ -18,6 +18,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef
 use datafusion::dataframe::DataFrame;
 use datafusion::prelude::{cast, col};
 
+use crate::catalog::sql_files_in;
 use crate::error::{Error, Result};
 use crate::lock::{self, LockState};
 use crate::session::Session;
@@ -92,7 +93,7 @@ const RULE_COLUMNS: [&str; 6] = [
 pub async fn run_checks(workspace: &Workspace) -> Result<Vec<Finding>> {
     let mut session = Session::open(workspace)?;
     let mut findings = catalog_findings(&mut session).await?;
-    for rule in rule_files(&workspace.sql_dir.join("checks"))? {
+    for rule in sql_files_in(&workspace.sql_dir.join("checks"))? {
         match rule_findings(&mut session, &rule).await {
             Ok(found) => findings.extend(found),
             Err(e) => findings.push(Finding::about_file(
@@ -279,19 +280,6 @@ pub fn counts(findings: &[Finding]) -> (usize, usize, usize) {
         count(Severity::Warning),
         count(Severity::Info),
     )
-}
-
-fn rule_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|e| e == "sql"))
-        .collect();
-    files.sort();
-    Ok(files)
 }
 
 fn rule_name(path: &Path) -> String {

@@ -25,7 +25,7 @@ use datafusion::prelude::{cast, col};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
 use sha2::{Digest, Sha256};
 
-use crate::catalog::sql_relations;
+use crate::catalog::{sql_files_in, sql_relations};
 use crate::error::{Error, Result, closest_names};
 use crate::input::{self, Row, Sheet, WideLayout};
 use crate::output;
@@ -841,7 +841,7 @@ async fn rule_problems(
     parsed: &Parsed,
     definition: &TableDef,
 ) -> Result<Vec<String>> {
-    let rules = rule_files(&workspace.sql_dir.join("import").join(&definition.name))?;
+    let rules = sql_files_in(&workspace.sql_dir.join("import").join(&definition.name))?;
     if rules.is_empty() || parsed.rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -899,20 +899,6 @@ fn rule_rows(file: &Path, rule: &Path, batch: &RecordBatch) -> Result<Vec<String
             )
         })
         .collect())
-}
-
-fn rule_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io(dir, e)),
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-        .collect();
-    files.sort();
-    Ok(files)
 }
 
 /// The valid rows plus `_row`, their row number in the file.

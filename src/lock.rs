@@ -41,6 +41,8 @@ pub struct LockEntry {
     pub version: u32,
     pub path: PathBuf,
     pub state: LockState,
+    /// SHA-256 of the file as it is now; empty when it is missing.
+    pub sha256: String,
 }
 
 /// Locked hashes by (view, version); empty when there is no lock file yet.
@@ -84,13 +86,17 @@ pub fn compare(catalog: &Catalog) -> Result<Vec<LockEntry>> {
         let state = match locked.remove(&(version.name.clone(), version.version)) {
             None => LockState::Unlocked,
             Some(hash) if hash == now => LockState::Locked,
-            Some(hash) => LockState::Changed { locked: hash, now },
+            Some(hash) => LockState::Changed {
+                locked: hash,
+                now: now.clone(),
+            },
         };
         entries.push(LockEntry {
             view: version.name.clone(),
             version: version.version,
             path: version.path.clone(),
             state,
+            sha256: now,
         });
     }
     for ((view, version), _) in locked {
@@ -103,6 +109,7 @@ pub fn compare(catalog: &Catalog) -> Result<Vec<LockEntry>> {
             view,
             version,
             state: LockState::Missing,
+            sha256: String::new(),
         });
     }
     Ok(entries)
@@ -131,10 +138,10 @@ pub fn lock_new_versions(catalog: &Catalog) -> Result<Vec<LockEntry>> {
     if newly.is_empty() {
         return Ok(newly);
     }
-    let mut rows: Vec<(String, u32, String)> = Vec::new();
-    for entry in &entries {
-        rows.push((entry.view.clone(), entry.version, file_sha256(&entry.path)?));
-    }
+    let mut rows: Vec<(&str, u32, &str)> = entries
+        .iter()
+        .map(|e| (e.view.as_str(), e.version, e.sha256.as_str()))
+        .collect();
     rows.sort();
     let path = lock_path(&catalog.sql_dir);
     write_file_atomically(&path, |file| {
