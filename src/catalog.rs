@@ -14,6 +14,10 @@ use datafusion::sql::resolve::resolve_table_references;
 
 use crate::error::{Error, Result, closest_names};
 
+/// A line `-- fundq: stands in for table <table>` in a view makes it answer for `<table>` in a
+/// data folder without that table; see [`Catalog::stand_in_for`].
+pub const STAND_IN_MARK: &str = "-- fundq: stands in for table ";
+
 /// One version of a view: one file.
 #[derive(Debug, Clone)]
 pub struct ViewVersion {
@@ -207,6 +211,16 @@ impl Catalog {
             .get(name)?
             .iter()
             .find(|vv| vv.version == version)
+    }
+
+    /// The view whose latest version is marked [`STAND_IN_MARK`] for `table`: it answers for
+    /// the table when the data folder lacks it (`ledger_from_detail` for `ledger` on detail data).
+    pub fn stand_in_for(&self, table: &str) -> Option<&ViewVersion> {
+        let mark = format!("{STAND_IN_MARK}{table}");
+        self.views
+            .values()
+            .filter_map(|versions| versions.last())
+            .find(|view| view.sql.lines().any(|line| line.trim() == mark))
     }
 
     /// Names a view can be reached by inside SQL: every `name` and `name_vN`.

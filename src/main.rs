@@ -6,10 +6,13 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use fundq::commands::{self, Output};
+use fundq::export::ExportFormat;
+use fundq::generator::GenOptions;
 use fundq::import::{ImportMode, ImportOptions};
 use fundq::input::WideLayout;
 use fundq::output::OutputFormat;
 use fundq::report::{Language, ReportFormat, ReportRequest};
+use fundq::serve::ServeArgs;
 use fundq::storage::AsOf;
 use fundq::workspace::Workspace;
 
@@ -27,6 +30,11 @@ struct Cli {
     /// SQL folder: views/<name>/v<N>.sql, queries/<name>.sql, tables/<table>.sql.
     #[arg(long, env = "FUNDQ_SQL", default_value = "sql", global = true)]
     sql: PathBuf,
+
+    /// Memory queries may use, in MiB; larger sorts, aggregations and joins spill to temporary
+    /// files (or fail when they cannot). Default: no limit.
+    #[arg(long, env = "FUNDQ_MEMORY_LIMIT_MB", value_name = "MIB", global = true)]
+    memory_limit_mb: Option<usize>,
 
     #[command(subcommand)]
     command: Command,
@@ -152,6 +160,54 @@ enum Command {
         #[command(flatten)]
         as_of: AsOfArg,
     },
+    /// Serve every table and view, read-only, over the Postgres wire protocol and Arrow Flight
+    /// SQL until Ctrl-C or SIGTERM. Changes to sql/ and imports are picked up by the next
+    /// statement, without a restart.
+    Serve {
+        /// Postgres wire address (IP:PORT); default 127.0.0.1:5433.
+        #[arg(long, value_name = "ADDR")]
+        pg: Option<String>,
+        /// Arrow Flight SQL address (IP:PORT); default 127.0.0.1:50051.
+        #[arg(long, value_name = "ADDR")]
+        flight: Option<String>,
+        /// Settings file; its [serve] section sets addresses, users, TLS, query_timeout_secs,
+        /// memory_limit_mb and max_connections (see README).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Write views as files for file-based tools, replacing the folder only once every file is
+    /// complete.
+    Export {
+        /// The folder to write (created, or replaced as a whole).
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Parquet)]
+        format: ExportFormat,
+        /// Views to write, comma-separated (`name` or `name@vN`); default every available view.
+        #[arg(long, value_delimiter = ',')]
+        views: Vec<String>,
+        #[command(flatten)]
+        as_of: AsOfArg,
+    },
+    /// Generate a new data folder of synthetic detail records (one per person, month, fund and
+    /// item) with matching budget, headcount and dimension tables, as Parquet. The same options
+    /// and seed always give the same data.
+    Gen {
+        /// Insured persons in all regions together.
+        #[arg(long)]
+        persons: u64,
+        /// Counties (Zipf-sized, under cities and provinces with GB/T 2260-style codes).
+        #[arg(long)]
+        regions: u32,
+        /// First and last year, for example 2021..2022.
+        #[arg(long, value_name = "A..B", value_parser = year_range)]
+        years: (i32, i32),
+        /// The data folder to create; it must not exist.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// List a table's versions: time, operation, rows added/removed, source file and SHA-256.
     History {
         table: String,
@@ -204,6 +260,18 @@ fn key_value(text: &str) -> Result<(String, String), String> {
     }
 }
 
+fn year_range(text: &str) -> Result<(i32, i32), String> {
+    let parse = |year: &str| {
+        year.trim()
+            .parse::<i32>()
+            .map_err(|_| format!("`{text}` should be A..B, for example 2021..2022"))
+    };
+    match text.split_once("..") {
+        Some((first, last)) => Ok((parse(first)?, parse(last)?)),
+        None => parse(text).map(|year| (year, year)),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -223,7 +291,13 @@ fn main() -> ExitCode {
 }
 
 async fn dispatch(cli: Cli) -> fundq::Result<()> {
-    let workspace = |as_of: Option<AsOf>| Workspace::new(cli.data.clone(), cli.sql.clone(), as_of);
+    let memory_limit = cli.memory_limit_mb.map(|mib| mib * 1024 * 1024);
+    let workspace = |as_of: Option<AsOf>| {
+        Workspace::new(cli.data.clone(), cli.sql.clone(), as_of).map(|mut workspace| {
+            workspace.memory_limit = memory_limit;
+            workspace
+        })
+    };
     match cli.command {
         Command::Views { lock: true, .. } => commands::lock_views(&workspace(None)?),
         Command::Views { output, .. } => commands::views(&workspace(None)?, &output.into()),
@@ -306,6 +380,46 @@ async fn dispatch(cli: Cli) -> fundq::Result<()> {
                 lang,
             };
             commands::report(&workspace(as_of.as_of)?, &request).await
+        }
+        Command::Serve { pg, flight, config } => {
+            let args = ServeArgs { pg, flight, config };
+            fundq::serve::serve(&workspace(None)?, &args).await
+        }
+        Command::Export {
+            to,
+            format,
+            views,
+            as_of,
+        } => {
+            let written =
+                fundq::export::export(&workspace(as_of.as_of)?, &to, format, &views).await?;
+            eprintln!("exported {} view(s) to {}", written.len(), to.display());
+            Ok(())
+        }
+        Command::Gen {
+            persons,
+            regions,
+            years,
+            out,
+            seed,
+        } => {
+            let options = GenOptions {
+                persons,
+                regions,
+                first_year: years.0,
+                last_year: years.1,
+                out,
+                seed,
+            };
+            let summary = fundq::generator::generate(&workspace(None)?, &options).await?;
+            eprintln!(
+                "generated {} detail rows for {} regions in {} ({:.1} MB)",
+                summary.detail_rows,
+                summary.regions,
+                options.out.display(),
+                summary.bytes as f64 / 1e6
+            );
+            Ok(())
         }
         Command::History { table, output } => {
             commands::history(&workspace(None)?, &table, &output.into()).await

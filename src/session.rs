@@ -15,6 +15,7 @@ use datafusion::catalog::view::ViewTable;
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 
 use crate::catalog::{Catalog, TableUse, ViewVersion, relation_name, sql_relations};
 use crate::error::{Error, Result, closest_names};
@@ -36,8 +37,17 @@ pub struct Session {
 impl Session {
     /// Reads the view catalog and lists the tables; opens nothing yet.
     pub fn open(workspace: &Workspace) -> Result<Session> {
+        let mut runtime = RuntimeEnvBuilder::new();
+        if let Some(bytes) = workspace.memory_limit {
+            runtime = runtime.with_memory_limit(bytes, 1.0);
+        }
+        Self::open_with_runtime(workspace, runtime.build_arc()?)
+    }
+
+    /// Like [`Session::open`], with a runtime of its own (a memory limit, a spill folder).
+    pub fn open_with_runtime(workspace: &Workspace, runtime: Arc<RuntimeEnv>) -> Result<Session> {
         Ok(Session {
-            ctx: SessionContext::new_with_config(session_config()),
+            ctx: SessionContext::new_with_config_rt(session_config(), runtime),
             catalog: Catalog::load(&workspace.sql_dir)?,
             tables: storage::discover_tables(&workspace.data_dir)?,
             as_of: workspace.as_of.clone(),
@@ -122,6 +132,23 @@ impl Session {
         self.ctx.register_batch(name, batch)?;
         self.registered.insert(name.to_string());
         Ok(())
+    }
+
+    /// Registers every table and every view version (each as `name_vN`, the latest also as
+    /// `name`), for a server whose clients list and query them all. A view that cannot be
+    /// registered (its table is missing, its SQL is broken) is left out and returned with the
+    /// reason; the others are registered.
+    pub async fn register_everything(&mut self) -> Result<Vec<Error>> {
+        let tables: Vec<String> = self.tables.keys().cloned().collect();
+        self.register_tables_in_parallel(&tables).await?;
+        let mut left_out = Vec::new();
+        let versions: Vec<ViewVersion> = self.catalog.all_versions().cloned().collect();
+        for view in &versions {
+            if let Err(e) = self.register_view_with_dependencies(view).await {
+                left_out.push(e);
+            }
+        }
+        Ok(left_out)
     }
 
     /// Whether `name` is a view, a table of the data folder, or registered rows.
@@ -209,6 +236,18 @@ impl Session {
             return Ok(true);
         }
         if self.registered.contains(name) {
+            return Ok(true);
+        }
+        if let Some(view) = self.catalog.stand_in_for(name).cloned() {
+            // Marked first, so a stand-in that reads its own table fails to plan instead of
+            // recursing.
+            self.registered.insert(name.to_string());
+            Box::pin(self.register_view_with_dependencies(&view)).await?;
+            let rows = self
+                .ctx
+                .table_provider(relation_name(&view.name, view.version))
+                .await?;
+            self.ctx.register_table(name, rows)?;
             return Ok(true);
         }
         if !TableDef::is_optional(&self.sql_dir, name) {

@@ -17,6 +17,9 @@ pub struct Workspace {
     pub sql_dir: PathBuf,
     /// Read every Delta table as it was at this version or time.
     pub as_of: Option<AsOf>,
+    /// Bytes queries may hold in memory; sorts, aggregations and joins beyond it spill to
+    /// temporary files or fail with "Resources exhausted". `None`: no limit.
+    pub memory_limit: Option<usize>,
 }
 
 impl Workspace {
@@ -37,6 +40,7 @@ impl Workspace {
             data_dir,
             sql_dir,
             as_of,
+            memory_limit: None,
         })
     }
 }
