@@ -126,11 +126,25 @@ async fn catalog_findings(session: &mut Session) -> Result<Vec<Finding>> {
             Err(e) => Err(e),
         };
         if let Err(e) = planned {
-            findings.push(Finding::about_file(
-                Severity::Error,
-                "view_plans",
-                format!("{}: {e}", version.path.display()),
-            ));
+            let finding = match session.tables_missing_here(version) {
+                Some(tables) => Finding::about_file(
+                    Severity::Info,
+                    "view_plans",
+                    format!(
+                        "{}: `{}@v{}` cannot run on this data folder, which has no table `{}`",
+                        version.path.display(),
+                        version.name,
+                        version.version,
+                        tables.join("` or `")
+                    ),
+                ),
+                None => Finding::about_file(
+                    Severity::Error,
+                    "view_plans",
+                    format!("{}: {e}", version.path.display()),
+                ),
+            };
+            findings.push(finding);
         }
     }
     let queries: Vec<_> = session.catalog().queries().cloned().collect();

@@ -113,8 +113,12 @@ impl Session {
             });
         };
         let frame = self.view_frame(&view).await?;
-        let schema = Arc::new(frame.schema().as_arrow().clone());
-        let rows = Arc::new(MemTable::try_new(schema, vec![frame.collect().await?])?);
+        let planned = Arc::new(frame.schema().as_arrow().clone());
+        let batches = frame.collect().await?;
+        // The batches' own schema: the plan's can differ in nullability (a view over plain
+        // Parquet files, whose columns are all nullable), and MemTable insists they match.
+        let schema = batches.first().map_or(planned, |b| b.schema());
+        let rows = Arc::new(MemTable::try_new(schema, vec![batches])?);
         let mut names = vec![relation_name(&view.name, view.version)];
         if self.catalog.view(&view.name, None)?.version == view.version {
             names.push(view.name.clone());
@@ -149,6 +153,29 @@ impl Session {
             }
         }
         Ok(left_out)
+    }
+
+    /// The tables `view` needs that this data folder lacks, when each of them is defined in
+    /// `sql/tables/` (so the view is only unavailable here, as `ledger_from_detail` is without
+    /// detail records); `None` when any missing name is defined nowhere, which is a mistake in
+    /// the view.
+    pub fn tables_missing_here(&self, view: &ViewVersion) -> Option<Vec<String>> {
+        let (_, table_uses) = self.catalog.dependency_order(&[view]).ok()?;
+        let mut missing: Vec<String> = table_uses
+            .into_iter()
+            .map(|t| t.table)
+            .filter(|t| !self.tables.contains_key(t) && !TableDef::is_optional(&self.sql_dir, t))
+            .filter(|t| self.catalog.stand_in_for(t).is_none())
+            .collect();
+        missing.sort();
+        missing.dedup();
+        let defined = |t: &String| {
+            self.sql_dir
+                .join("tables")
+                .join(format!("{t}.sql"))
+                .is_file()
+        };
+        (!missing.is_empty() && missing.iter().all(defined)).then_some(missing)
     }
 
     /// Whether `name` is a view, a table of the data folder, or registered rows.
@@ -324,7 +351,7 @@ impl Session {
 }
 
 /// fundq's queries only read: no DDL, no DML, no `SET`/`COPY`-style statements.
-fn read_only() -> SQLOptions {
+pub(crate) fn read_only() -> SQLOptions {
     SQLOptions::new()
         .with_allow_ddl(false)
         .with_allow_dml(false)

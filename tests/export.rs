@@ -138,9 +138,9 @@ fn xlsx_export_keeps_amounts_as_numbers() {
     let row = sheet
         .rows()
         .find(|r| {
-            r[column("fund_code")].to_string() == "enterprise_pension"
-                && r[column("item_code")].to_string() == "interest"
-                && r[column("year")].to_string() == "2022"
+            r[column("fund_code")].get_string() == Some("enterprise_pension")
+                && r[column("item_code")].get_string() == Some("interest")
+                && r[column("year")].get_float() == Some(2022.0)
         })
         .expect("the interest row");
     assert_eq!(row[column("actual_wan")].get_float(), Some(2206.40));

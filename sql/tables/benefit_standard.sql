@@ -1,4 +1,6 @@
--- Benefit standards in exact yuan per month, by benefit and grade.
+-- Benefit standards in exact yuan per month, by benefit and grade. A data folder without it
+-- (generated detail data, a fund without graded benefits) reads it as empty.
+-- fundq: empty until imported
 CREATE TABLE benefit_standard (
     region_code VARCHAR NOT NULL,
     year INT NOT NULL,

@@ -47,12 +47,10 @@ use datafusion::catalog::SchemaProvider;
 use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
-use datafusion::execution::context::{SQLOptions, SessionContext};
+use datafusion::execution::context::SessionContext;
 use datafusion::logical_expr::{LogicalPlan, TableType};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{Expr as SqlExpr, Value as SqlValue, visit_expressions_mut};
-// tonic does not re-export rustls; datafusion-postgres' pgwire does (the same rustls 0.23).
-use datafusion_postgres::pgwire::tokio::tokio_rustls::rustls;
 use futures::{Stream, StreamExt, TryStreamExt};
 use rand::Rng;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -107,10 +105,6 @@ pub async fn serve(listener: TcpListener, live: Arc<Live>, settings: Arc<Setting
 fn tls_config(tls: &Tls) -> Result<ServerTlsConfig> {
     let cert = std::fs::read(&tls.cert).map_err(|e| Error::io(&tls.cert, e))?;
     let key = std::fs::read(&tls.key).map_err(|e| Error::io(&tls.key, e))?;
-    // rustls is built with two crypto providers in this binary (ring for the servers,
-    // aws-lc-rs through the Delta Lake client), so it cannot pick one on its own and would
-    // panic; the Postgres server installs the same one, and whichever comes first wins.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     Ok(ServerTlsConfig::new().identity(Identity::from_pem(cert, key)))
 }
 
@@ -813,7 +807,8 @@ async fn plan_read_only(
     let mut statement = state.sql_to_statement(sql, &dialect)?;
     number_question_marks(&mut statement);
     let plan = state.statement_to_plan(statement).await?;
-    read_only().verify_plan(&plan)?;
+    // The guard decides what may run; the engine refusing changes too is a second lock.
+    crate::session::read_only().verify_plan(&plan)?;
     context.execute_logical_plan(plan).await
 }
 
@@ -839,15 +834,6 @@ fn number_question_marks(statement: &mut DfStatement) {
         DfStatement::Explain(explain) => number_question_marks(&mut explain.statement),
         _ => {}
     }
-}
-
-/// The guard decides what may run; the engine refusing changes as well is a second lock on the
-/// same door (the catalog is shared by every client).
-fn read_only() -> SQLOptions {
-    SQLOptions::new()
-        .with_allow_ddl(false)
-        .with_allow_dml(false)
-        .with_allow_statements(false)
 }
 
 fn update_refused(sql: &str) -> Status {

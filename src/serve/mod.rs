@@ -27,6 +27,11 @@ use live::Live;
 /// Starts both servers and runs until Ctrl-C or SIGTERM.
 pub async fn serve(workspace: &Workspace, args: &ServeArgs) -> Result<()> {
     let settings = Arc::new(Settings::resolve(args)?);
+    // rustls is built with two crypto providers in this binary (ring for the servers, aws-lc-rs
+    // through the Delta Lake client), so it cannot pick one itself and would panic on TLS.
+    let _ =
+        datafusion_postgres::pgwire::tokio::tokio_rustls::rustls::crypto::ring::default_provider()
+            .install_default();
     let runtime = RuntimeEnvBuilder::new()
         .with_memory_limit(settings.memory_limit_bytes, 1.0)
         .build_arc()?;

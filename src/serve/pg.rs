@@ -52,7 +52,9 @@ pub async fn serve(listener: TcpListener, live: Arc<Live>, settings: Arc<Setting
         let (socket, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
+                // Out of file descriptors, say: wait rather than spin.
                 eprintln!("fundq serve: postgres: accepting a connection failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 continue;
             }
         };
@@ -140,7 +142,6 @@ fn tls_acceptor(tls: &Tls) -> Result<TlsAcceptor> {
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| bad(&tls.cert, &e))?;
     let key = PrivateKeyDer::from_pem_file(&tls.key).map_err(|e| bad(&tls.key, &e))?;
-    let _ = pgwire::tokio::tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let config = ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(certs, key)
