@@ -11,6 +11,7 @@ use std::path::Path;
 use clap::ValueEnum;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::compute::{CastOptions, cast_with_options};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::arrow::{csv, ipc, json};
@@ -110,12 +111,15 @@ fn encode(
     out: &mut dyn Write,
 ) -> Result<()> {
     // With no rows, still write the header (CSV) or schema (Parquet, Arrow).
-    let empty = [RecordBatch::new_empty(schema.clone())];
     let batches = if batches.is_empty() {
-        &empty[..]
+        vec![RecordBatch::new_empty(schema.clone())]
     } else {
         batches
+            .iter()
+            .map(|batch| conform(batch, schema))
+            .collect::<Result<_>>()?
     };
+    let batches = &batches[..];
     match format {
         OutputFormat::Table => {
             writeln!(out, "{}", render_table(schema, batches)?)
@@ -161,6 +165,28 @@ fn encode(
         }
     }
     Ok(())
+}
+
+/// A batch with exactly the columns the plan declared. DataFusion 55 can widen a decimal while
+/// executing (`SUM` next to `COUNT(DISTINCT …)` yields Decimal128(38, 2) where the plan says
+/// (28, 2)); the Parquet and Arrow writers refuse such a batch, and a file's types must be the
+/// ones `fundq show` prints. The cast is checked, so a value that does not fit is an error.
+fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+    if batch.schema().fields() == schema.fields() {
+        return Ok(batch.clone());
+    }
+    // `safe: false`: a value that does not fit is an error, never a silent NULL.
+    let checked = CastOptions {
+        safe: false,
+        ..CastOptions::default()
+    };
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(column, field)| cast_with_options(column, field.data_type(), &checked))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
 /// Renders rows as an aligned table; numbers are right-aligned, NULL is left blank.

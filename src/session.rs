@@ -6,6 +6,7 @@
 //! same treatment for the relations they mention. Statements are read-only here.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroUsize;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use datafusion::catalog::view::ViewTable;
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 
 use crate::catalog::{Catalog, TableUse, ViewVersion, relation_name, sql_relations};
@@ -37,17 +39,17 @@ pub struct Session {
 impl Session {
     /// Reads the view catalog and lists the tables; opens nothing yet.
     pub fn open(workspace: &Workspace) -> Result<Session> {
-        let mut runtime = RuntimeEnvBuilder::new();
-        if let Some(bytes) = workspace.memory_limit {
-            runtime = runtime.with_memory_limit(bytes, 1.0);
-        }
+        let runtime = match workspace.memory_limit {
+            Some(bytes) => bounded_runtime(bytes),
+            None => RuntimeEnvBuilder::new(),
+        };
         Self::open_with_runtime(workspace, runtime.build_arc()?)
     }
 
     /// Like [`Session::open`], with a runtime of its own (a memory limit, a spill folder).
     pub fn open_with_runtime(workspace: &Workspace, runtime: Arc<RuntimeEnv>) -> Result<Session> {
         Ok(Session {
-            ctx: SessionContext::new_with_config_rt(session_config(), runtime),
+            ctx: SessionContext::new_with_config_rt(session_config()?, runtime),
             catalog: Catalog::load(&workspace.sql_dir)?,
             tables: storage::discover_tables(&workspace.data_dir)?,
             as_of: workspace.as_of.clone(),
@@ -350,6 +352,18 @@ impl Session {
     }
 }
 
+/// A runtime whose queries share `bytes` of memory and spill to disk beyond it.
+///
+/// The pool is DataFusion's `FairSpillPool`, not the greedy one `with_memory_limit` builds: with
+/// the greedy pool, a sort's unspillable merge reservation fails once the spilling operators
+/// have taken the whole pool (the person-level query over 100 M rows failed in 2 GiB); the fair
+/// pool keeps a share for it. Failures name the five largest consumers.
+pub fn bounded_runtime(bytes: usize) -> RuntimeEnvBuilder {
+    const LARGEST_CONSUMERS_NAMED: NonZeroUsize = NonZeroUsize::new(5).unwrap();
+    let pool = TrackConsumersPool::new(FairSpillPool::new(bytes), LARGEST_CONSUMERS_NAMED);
+    RuntimeEnvBuilder::new().with_memory_pool(Arc::new(pool))
+}
+
 /// fundq's queries only read: no DDL, no DML, no `SET`/`COPY`-style statements.
 pub(crate) fn read_only() -> SQLOptions {
     SQLOptions::new()
@@ -358,13 +372,20 @@ pub(crate) fn read_only() -> SQLOptions {
         .with_allow_statements(false)
 }
 
-fn session_config() -> SessionConfig {
-    let mut config = SessionConfig::new().with_information_schema(true);
+/// DataFusion's settings, starting from `DATAFUSION_*` environment variables as datafusion-cli
+/// does (for example `DATAFUSION_EXECUTION_TARGET_PARTITIONS=4`), then fundq's own.
+fn session_config() -> Result<SessionConfig> {
+    let config = SessionConfig::from_env().map_err(|e| {
+        Error::Usage(format!(
+            "a DATAFUSION_* environment variable is invalid: {e}; unset it or fix its value"
+        ))
+    })?;
+    let mut config = config.with_information_schema(true);
     // `100.0` in a view must be an exact decimal, never a float.
     config.options_mut().sql_parser.parse_float_as_decimal = true;
     // Spans let planning errors name the line of the view file they come from.
     config.options_mut().sql_parser.collect_spans = true;
-    config
+    Ok(config)
 }
 
 /// Attaches the file and, when DataFusion knows it, the line to a planning error.

@@ -574,3 +574,81 @@ fn import_rules_check_codes_scenarios_and_counts() {
         "{err}"
     );
 }
+
+/// Parquet output of an aggregate whose decimal DataFusion widens while executing (`SUM` beside
+/// `COUNT(DISTINCT …)`): the file must be written with the plan's types and exact values.
+/// Expected sums are taken straight from `data/ledger.csv` in exact cents.
+#[test]
+fn parquet_output_keeps_exact_sums_when_the_engine_widens_a_decimal() {
+    use datafusion::arrow::array::{Array, Decimal128Array, Int64Array, StringViewArray};
+    use datafusion::arrow::datatypes::DataType;
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    let mut expected: BTreeMap<String, (i128, BTreeSet<String>)> = BTreeMap::new();
+    let csv = std::fs::read_to_string(root().join("data/ledger.csv")).unwrap();
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f[1] != "2022" || f[4] != "actual" {
+            continue;
+        }
+        let (whole, fraction) = f[5].split_once('.').unwrap_or((f[5], ""));
+        let cents = whole.parse::<i128>().unwrap() * 100
+            + format!("{fraction:0<2}").parse::<i128>().unwrap();
+        let per_unit = match f[6] {
+            "万元" => 10_000,
+            "元" => 1,
+            other => panic!("unit {other} in ledger.csv"),
+        };
+        let entry = expected.entry(f[2].to_string()).or_default();
+        entry.0 += cents * per_unit;
+        entry.1.insert(f[3].to_string());
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sums.parquet");
+    ok(sample(&[
+        "sql",
+        "SELECT fund_code, SUM(amount_yuan) AS total_yuan, COUNT(DISTINCT item_code) AS items \
+         FROM ledger WHERE year = 2022 AND scenario = 'actual' GROUP BY fund_code",
+        "--format",
+        "parquet",
+        "--output",
+        file.to_str().unwrap(),
+    ]));
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&file).unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut found = BTreeMap::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        assert!(matches!(
+            batch.schema().field(1).data_type(),
+            DataType::Decimal128(_, 2)
+        ));
+        let funds = batch.column(0).as_any().downcast_ref::<StringViewArray>();
+        let funds: Vec<String> = match funds {
+            Some(f) => (0..f.len()).map(|i| f.value(i).to_string()).collect(),
+            None => panic!("fund_code is {:?}", batch.schema().field(0)),
+        };
+        let sums = batch
+            .column(1)
+            .as_any()
+            .downcast_ref::<Decimal128Array>()
+            .unwrap();
+        let items = batch
+            .column(2)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap();
+        for (i, fund) in funds.into_iter().enumerate() {
+            found.insert(fund, (sums.value(i), items.value(i) as usize));
+        }
+    }
+    let expected: BTreeMap<String, (i128, usize)> = expected
+        .into_iter()
+        .map(|(fund, (cents, items))| (fund, (cents, items.len())))
+        .collect();
+    assert_eq!(found, expected);
+}

@@ -15,7 +15,6 @@ mod pg_functions;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use tokio::net::TcpListener;
 
 pub use config::{ServeArgs, Settings};
@@ -32,9 +31,7 @@ pub async fn serve(workspace: &Workspace, args: &ServeArgs) -> Result<()> {
     let _ =
         datafusion_postgres::pgwire::tokio::tokio_rustls::rustls::crypto::ring::default_provider()
             .install_default();
-    let runtime = RuntimeEnvBuilder::new()
-        .with_memory_limit(settings.memory_limit_bytes, 1.0)
-        .build_arc()?;
+    let runtime = crate::session::bounded_runtime(settings.memory_limit_bytes).build_arc()?;
     let live = Arc::new(Live::open(workspace.clone(), runtime).await?);
     let pg_listener = bind(settings.pg, "--pg").await?;
     let flight_listener = bind(settings.flight, "--flight").await?;
