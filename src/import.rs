@@ -8,26 +8,35 @@
 //! expected; nothing is written unless all rows are valid, or, with `--reject FILE`, the valid
 //! rows are written and the invalid ones go to FILE with their reasons. A write is one Delta
 //! commit: a process killed midway leaves the table as it was.
+//!
+//! Memory stays bounded whatever the file's size: rows are parsed a chunk at a time and the
+//! valid ones are staged in a temporary Parquet file (as `incoming`, with their file row in
+//! `_row`); the checks that need every row (keys repeated in the file, keys already stored,
+//! the import rules) are DataFusion queries over it, which spill under the memory limit, and
+//! the commit streams from it.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, AsArray, BooleanArray, BooleanBuilder, Decimal128Builder, Int32Builder, Int64Array,
-    Int64Builder, RecordBatch, StringBuilder,
+    ArrayRef, AsArray, BooleanBuilder, Decimal128Builder, Int32Builder, Int64Array, Int64Builder,
+    RecordBatch, StringBuilder,
 };
-use datafusion::arrow::compute::filter_record_batch;
-use datafusion::arrow::datatypes::{DataType, Field, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-use datafusion::logical_expr::Expr;
-use datafusion::prelude::{cast, col};
+use datafusion::dataframe::DataFrame;
+use datafusion::functions_aggregate::expr_fn::{count, min};
+use datafusion::logical_expr::{Expr, JoinType};
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::Compression;
+use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::prelude::{cast, col, lit};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
-use sha2::{Digest, Sha256};
 
 use crate::catalog::{sql_files_in, sql_relations};
 use crate::error::{Error, Result, closest_names};
-use crate::input::{self, Row, Sheet, WideLayout};
+use crate::input::{self, Row, RowReader, WideLayout};
 use crate::output;
 use crate::session::Session;
 use crate::storage::{self, WriteMode};
@@ -89,6 +98,9 @@ pub struct ImportSummary {
 /// Columns that cut a table into the slices `--mode replace` swaps out.
 const SLICE_COLUMNS: [&str; 3] = ["region_code", "year", "scenario"];
 
+/// Rows parsed and checked at a time; memory is bounded by this, not by the file.
+const CHUNK_ROWS: usize = 65_536;
+
 /// Validates `file` against the definition of `table` and, unless a dry run, commits it.
 pub async fn import_file(
     workspace: &Workspace,
@@ -97,62 +109,81 @@ pub async fn import_file(
     options: &ImportOptions,
 ) -> Result<ImportSummary> {
     let definition = TableDef::load(&workspace.sql_dir, table).await?;
-    let progress = progress_bar();
-    progress.set_message(format!("reading {}", file.display()));
-    let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
-    let mut sheet = input::read(file, &bytes, options.sheet.as_deref(), &workspace.sql_dir)?;
-    progress.set_message(format!("checking {} row(s)", sheet.rows.len()));
-    let mut notes = Vec::new();
-    if let Some(layout) = &options.wide {
-        (sheet, notes) = input::reshape_wide(file, sheet, layout, &workspace.sql_dir)?;
-    }
-    let mut problems =
-        codes_from_names(workspace, file, &mut sheet, options.wide.is_some()).await?;
-    let parsed = parse_sheet(file, &sheet, &definition, options.unit.as_deref())?;
-    problems.extend(parsed.problems.iter().cloned());
+    let facts = input::inspect(file)?;
+    let progress = progress_bar(file, facts.size);
+    let mut session = Session::open(workspace)?;
+    let names = NameCodes::load(&mut session).await?;
+    let (mut rows, notes) = open_rows(workspace, file, &facts, options, &progress)?;
+    let staging = tempfile::Builder::new()
+        .prefix("fundq-import-")
+        .tempdir()
+        .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+    let staged = stage_rows(
+        file,
+        &mut rows,
+        &names,
+        &definition,
+        options,
+        staging.path(),
+    )?;
+    progress.set_style(spinner_style());
+    progress.set_message("checking keys and import rules");
+    let mut problems = staged.problems;
     // The version every check reads; the commit lands on exactly this version or not at all.
-    let read_version = storage::latest_version(table, &workspace.data_dir.join(table)).await?;
-    progress.set_message("checking the import rules and stored keys");
-    problems.extend(rule_problems(workspace, file, &parsed, &definition).await?);
     let table_path = workspace.data_dir.join(table);
-    if options.mode == ImportMode::Append && table_path.join("_delta_log").is_dir() {
-        problems.extend(stored_key_problems(workspace, file, &parsed, &definition).await?);
+    let read_version = storage::latest_version(table, &table_path).await?;
+    session
+        .register_parquet("incoming", &staged.path, &staged.schema)
+        .await?;
+    if staged.rows > 0 {
+        problems.extend(duplicate_key_problems(&session, file, &definition).await?);
+        problems.extend(rule_problems(&mut session, workspace, file, &definition).await?);
+    }
+    if staged.rows > 0
+        && options.mode == ImportMode::Append
+        && table_path.join("_delta_log").is_dir()
+    {
+        problems.extend(stored_key_problems(&mut session, file, &definition).await?);
     }
     problems.sort_by_key(|p| row_of_problem(p));
-    let (batch, rejected) = match (&options.reject, problems.is_empty()) {
-        (_, true) => (parsed.batch, 0),
-        (Some(reject_file), false) => {
-            let invalid_rows = rows_with_problems(file, &problems)?;
-            write_rejects(reject_file, &sheet, &problems, &invalid_rows)?;
-            (without_rows(&parsed, &invalid_rows)?, invalid_rows.len())
-        }
-        (None, false) => return Err(invalid(file, problems)),
-    };
-    let rows = batch.num_rows();
+    let mut invalid_rows = BTreeSet::new();
+    if !problems.is_empty() {
+        let Some(reject_file) = &options.reject else {
+            return Err(invalid(file, problems));
+        };
+        invalid_rows = rows_with_problems(file, &problems)?;
+        let (rows, _) = open_rows(workspace, file, &facts, options, &ProgressBar::hidden())?;
+        write_rejects(reject_file, rows, &problems, &invalid_rows)?;
+    }
+    let accepted = accepted_rows(&session, &definition, &invalid_rows).await?;
+    let count = accepted.clone().count().await?;
     let summary = |version| ImportSummary {
         table: table.to_string(),
-        rows,
-        rejected,
+        rows: count,
+        rejected: invalid_rows.len(),
         version,
         notes: notes.clone(),
     };
-    if options.dry_run || rows == 0 {
+    if options.dry_run || count == 0 {
         return Ok(summary(None));
     }
     let write_mode = match options.mode {
         ImportMode::Append => WriteMode::Append,
-        ImportMode::Replace => replace_predicate(&batch)?,
+        ImportMode::Replace => replace_predicate(&accepted).await?,
     };
     let metadata = vec![
         ("fundq.source_file".to_string(), file_name(file).into()),
-        ("fundq.source_sha256".to_string(), sha256_hex(&bytes).into()),
-        ("fundq.rows".to_string(), rows.into()),
+        (
+            "fundq.source_sha256".to_string(),
+            facts.sha256.clone().into(),
+        ),
+        ("fundq.rows".to_string(), count.into()),
     ];
-    progress.set_message(format!("writing {rows} row(s) to `{table}`"));
+    progress.set_message(format!("writing {count} row(s) to `{table}`"));
     let written = storage::commit(
         table,
         &table_path,
-        vec![batch],
+        accepted,
         write_mode,
         metadata,
         read_version,
@@ -162,17 +193,104 @@ pub async fn import_file(
     Ok(summary(written.version()))
 }
 
-/// A spinner on stderr naming the step an import is in; indicatif draws nothing when stderr is
-/// not a terminal (CI, pipes), and it is cleared when the import ends, successfully or not.
-fn progress_bar() -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+/// The file's rows, in the wide layout reshaped into the long one (with its notes).
+fn open_rows(
+    workspace: &Workspace,
+    file: &Path,
+    facts: &input::FileFacts,
+    options: &ImportOptions,
+    progress: &ProgressBar,
+) -> Result<(RowReader, Vec<String>)> {
+    let sql_dir = &workspace.sql_dir;
+    let rows = RowReader::open(file, facts, options.sheet.as_deref(), sql_dir, progress)?;
+    let Some(layout) = &options.wide else {
+        return Ok((rows, Vec::new()));
+    };
+    let (sheet, notes) = input::reshape_wide(file, rows.read_all()?, layout, sql_dir)?;
+    Ok((RowReader::from_sheet(file, sheet), notes))
+}
+
+/// The valid rows of a file, staged as Parquet, and the problems of the others.
+struct Staged {
+    path: PathBuf,
+    /// The table's columns and `_row`, the row's number in the file.
+    schema: SchemaRef,
+    rows: usize,
+    problems: Vec<String>,
+}
+
+/// Reads, converts and type-checks the file a chunk at a time, writing the valid rows to
+/// `folder/incoming.parquet`.
+fn stage_rows(
+    file: &Path,
+    rows: &mut RowReader,
+    names: &NameCodes,
+    definition: &TableDef,
+    options: &ImportOptions,
+    folder: &Path,
+) -> Result<Staged> {
+    let plan = ColumnPlan::new(file, rows.headers(), definition, options.unit.as_deref())?;
+    let path = folder.join("incoming.parquet");
+    let schema = with_row_column(&definition.schema);
+    let staging_file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
+    let mut writer = ArrowWriter::try_new(staging_file, schema.clone(), Some(properties))?;
+    let (mut staged_rows, mut problems) = (0, Vec::new());
+    while let Some(mut chunk) = rows.next_chunk(CHUNK_ROWS)? {
+        problems.append(&mut chunk.problems);
+        problems.extend(names.apply(
+            file,
+            rows.headers(),
+            &mut chunk.rows,
+            options.wide.is_some(),
+        ));
+        let parsed = parse_rows(
+            file,
+            rows.headers(),
+            &chunk.rows,
+            &plan,
+            definition,
+            options,
+        )?;
+        problems.extend(parsed.problems);
+        staged_rows += parsed.rows.len();
+        writer.write(&with_row_numbers(&schema, parsed.batch, &parsed.rows)?)?;
+    }
+    writer.close()?;
+    if problems.is_empty() && staged_rows == 0 {
+        problems.push(format!(
+            "{}: the file has a header but no rows; nothing to import",
+            file.display()
+        ));
+    }
+    Ok(Staged {
+        path,
+        schema,
+        rows: staged_rows,
+        problems,
+    })
+}
+
+/// A bar of the bytes read on stderr while the file is read, then a spinner naming the step;
+/// indicatif draws nothing when stderr is not a terminal (CI, pipes), and it is cleared when
+/// the import ends, successfully or not.
+fn progress_bar(file: &Path, size: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr())
         .with_finish(ProgressFinish::AndClear);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    bar.set_message(format!("reading {}", file.display()));
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
+}
+
+fn spinner_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
 }
 
 /// The file rows named by row-level problems; a problem with no row (a header problem) means
@@ -189,22 +307,40 @@ fn rows_with_problems(file: &Path, problems: &[String]) -> Result<BTreeSet<usize
     Ok(problems.iter().map(|p| row_of_problem(p)).collect())
 }
 
-/// The parsed rows minus those of `invalid_rows`.
-fn without_rows(parsed: &Parsed, invalid_rows: &BTreeSet<usize>) -> Result<RecordBatch> {
-    let keep = BooleanArray::from(
-        parsed
-            .rows
-            .iter()
-            .map(|row| !invalid_rows.contains(row))
-            .collect::<Vec<_>>(),
-    );
-    Ok(filter_record_batch(&parsed.batch, &keep)?)
+/// The staged rows minus those of `invalid_rows`, in the table's columns.
+async fn accepted_rows(
+    session: &Session,
+    definition: &TableDef,
+    invalid_rows: &BTreeSet<usize>,
+) -> Result<DataFrame> {
+    let mut rows = session.context().table("incoming").await?;
+    if !invalid_rows.is_empty() {
+        let numbers: Int64Array = invalid_rows.iter().map(|&r| Some(r as i64)).collect();
+        let invalid =
+            RecordBatch::try_from_iter([("_invalid_row", Arc::new(numbers) as ArrayRef)])?;
+        let invalid = session.context().read_batch(invalid)?;
+        rows = rows.join(
+            invalid,
+            JoinType::LeftAnti,
+            &["_row"],
+            &["_invalid_row"],
+            None,
+        )?;
+    }
+    let columns: Vec<&str> = definition
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    Ok(rows.select_columns(&columns)?)
 }
 
-/// Writes the invalid rows as CSV: the file's columns, its row number and the reasons.
+/// Writes the invalid rows as CSV: the file's columns, its row number and the reasons. The file
+/// is read again for them, so no row has to be kept in memory meanwhile.
 fn write_rejects(
     path: &Path,
-    sheet: &Sheet,
+    mut rows: RowReader,
     problems: &[String],
     invalid_rows: &BTreeSet<usize>,
 ) -> Result<()> {
@@ -218,25 +354,25 @@ fn write_rejects(
     output::write_file_atomically(path, |out| {
         let mut writer = csv::Writer::from_writer(out);
         let mut header = vec!["file_row".to_string()];
-        header.extend(sheet.headers.iter().cloned());
+        header.extend(rows.headers().iter().cloned());
         header.push("problem".to_string());
         writer.write_record(&header).map_err(csv_error)?;
-        let mut written = BTreeSet::new();
-        for row in &sheet.rows {
-            if !invalid_rows.contains(&row.number)
-                || !written.insert((row.number, row.cells.clone()))
+        while let Some(chunk) = rows.next_chunk(CHUNK_ROWS)? {
+            for row in chunk
+                .rows
+                .iter()
+                .filter(|r| invalid_rows.contains(&r.number))
             {
-                continue;
+                let mut record = vec![row.number.to_string()];
+                record.extend(row.cells.iter().cloned());
+                record.push(
+                    reasons
+                        .get(&row.number)
+                        .map(|r| r.join("; "))
+                        .unwrap_or_default(),
+                );
+                writer.write_record(&record).map_err(csv_error)?;
             }
-            let mut record = vec![row.number.to_string()];
-            record.extend(row.cells.iter().cloned());
-            record.push(
-                reasons
-                    .get(&row.number)
-                    .map(|r| r.join("; "))
-                    .unwrap_or_default(),
-            );
-            writer.write_record(&record).map_err(csv_error)?;
         }
         writer.flush().map_err(|e| Error::Output(e.to_string()))
     })
@@ -246,68 +382,82 @@ fn csv_error(e: csv::Error) -> Error {
     Error::Output(e.to_string())
 }
 
-/// Fund and item names (企业职工基本养老保险, 利息收入) become their codes through the `fund`
-/// and `item` tables. In the wide layout, where item columns are names, an unknown name is a
-/// problem that lists the closest known names; in the long layout unknown codes are left to the
-/// import rules.
-async fn codes_from_names(
-    workspace: &Workspace,
-    file: &Path,
-    sheet: &mut Sheet,
-    wide: bool,
-) -> Result<Vec<String>> {
-    let mut session = Session::open(workspace)?;
-    let mut problems = Vec::new();
-    let fund_column = sheet.headers.iter().position(|h| h == "fund_code");
-    if let Some(fund) = fund_column.filter(|_| session.tables().contains_key("fund")) {
-        let names = name_table(&mut session, "fund", &["fund_code"]).await?;
-        for row in &mut sheet.rows {
+/// Fund and item names (企业职工基本养老保险, 利息收入) and their codes, from the `fund` and
+/// `item` tables, to turn names in a file into codes.
+struct NameCodes {
+    /// ("", name or code) → fund code; empty when the data folder has no `fund` table.
+    funds: HashMap<(String, String), String>,
+    /// (fund code, name or code) → item code; `None` without an `item` table.
+    items: Option<HashMap<(String, String), String>>,
+}
+
+impl NameCodes {
+    async fn load(session: &mut Session) -> Result<NameCodes> {
+        let funds = match session.tables().contains_key("fund") {
+            true => name_table(session, "fund", &["fund_code"]).await?,
+            false => HashMap::new(),
+        };
+        let items = match session.tables().contains_key("item") {
+            true => Some(name_table(session, "item", &["fund_code", "item_code"]).await?),
+            false => None,
+        };
+        Ok(NameCodes { funds, items })
+    }
+
+    /// Replaces names by codes in `rows`. In the wide layout, where item columns are names, an
+    /// unknown name is a problem that lists the closest known names; in the long layout unknown
+    /// codes are left to the import rules.
+    fn apply(&self, file: &Path, headers: &[String], rows: &mut [Row], wide: bool) -> Vec<String> {
+        let mut problems = Vec::new();
+        let Some(fund) = headers.iter().position(|h| h == "fund_code") else {
+            return problems;
+        };
+        for row in rows.iter_mut() {
             let cell = &mut row.cells[fund];
-            if let Some(code) = names.get(&(String::new(), cell.clone())) {
+            if let Some(code) = self.funds.get(&(String::new(), cell.clone())) {
                 *cell = code.clone();
             }
         }
-    }
-    let item_column = sheet.headers.iter().position(|h| h == "item_code");
-    let (Some(item), Some(fund)) = (item_column, fund_column) else {
-        return Ok(problems);
-    };
-    if !session.tables().contains_key("item") {
-        return Ok(problems);
-    }
-    let names = name_table(&mut session, "item", &["fund_code", "item_code"]).await?;
-    let known: HashSet<(String, String)> = names
-        .iter()
-        .map(|((fund, _), code)| (fund.clone(), code.clone()))
-        .collect();
-    for row in &mut sheet.rows {
-        let key = (row.cells[fund].clone(), row.cells[item].clone());
-        if known.contains(&key) {
-            continue;
-        }
-        if let Some(code) = names.get(&key) {
-            row.cells[item] = code.clone();
-        } else if wide {
-            let of_fund = names
-                .keys()
-                .filter(|(f, _)| *f == key.0)
-                .map(|(_, name)| name.as_str());
-            let closest = closest_names(&key.1, of_fund);
-            problems.push(format!(
-                "{}: row {}, column {}: `{}` is not an item of fund {} (by name or code){}",
-                file.display(),
-                row.number,
-                row.source_column.as_deref().unwrap_or("item_code"),
-                key.1,
-                key.0,
-                match closest.first() {
-                    Some(name) => format!("; did you mean `{name}`?"),
-                    None => String::new(),
+        let (Some(item), Some(names)) =
+            (headers.iter().position(|h| h == "item_code"), &self.items)
+        else {
+            return problems;
+        };
+        for row in rows.iter_mut() {
+            let key = (row.cells[fund].clone(), row.cells[item].clone());
+            let Some(code) = names.get(&key) else {
+                if wide {
+                    problems.push(unknown_item(file, row, &key, names));
                 }
-            ));
+                continue;
+            };
+            row.cells[item] = code.clone();
         }
+        problems
     }
-    Ok(problems)
+}
+
+fn unknown_item(
+    file: &Path,
+    row: &Row,
+    (fund, item): &(String, String),
+    names: &HashMap<(String, String), String>,
+) -> String {
+    let of_fund = names
+        .keys()
+        .filter(|(f, _)| f == fund)
+        .map(|(_, name)| name.as_str());
+    let closest = closest_names(item, of_fund);
+    format!(
+        "{}: row {}, column {}: `{item}` is not an item of fund {fund} (by name or code){}",
+        file.display(),
+        row.number,
+        row.source_column.as_deref().unwrap_or("item_code"),
+        match closest.first() {
+            Some(name) => format!("; did you mean `{name}`?"),
+            None => String::new(),
+        }
+    )
 }
 
 /// (scope, name_zh) → code of a dimension table: scope is the fund for items, empty for funds.
@@ -354,7 +504,7 @@ async fn name_table(
     Ok(names)
 }
 
-/// The rows of a file that passed the type checks, and the problems of those that did not.
+/// The rows of a chunk that passed the type checks, and the problems of those that did not.
 struct Parsed {
     /// Valid rows in the table's schema.
     batch: RecordBatch,
@@ -363,49 +513,41 @@ struct Parsed {
     problems: Vec<String>,
 }
 
-/// Checks every cell of the file's rows against the table's column types.
-fn parse_sheet(
+/// Checks every cell of `rows` against the table's column types.
+fn parse_rows(
     file: &Path,
-    sheet: &Sheet,
+    headers: &[String],
+    rows: &[Row],
+    plan: &ColumnPlan,
     definition: &TableDef,
-    file_unit: Option<&str>,
+    options: &ImportOptions,
 ) -> Result<Parsed> {
-    let plan = ColumnPlan::new(file, &sheet.headers, definition, file_unit)?;
+    let file_unit = options.unit.as_deref();
     let mut columns: Vec<ColumnBuilder> = definition
         .schema
         .fields()
         .iter()
         .map(|f| ColumnBuilder::new(f))
         .collect();
-    let mut rows = Vec::new();
-    let mut problems = sheet.problems.clone();
-    let mut first_row_of_key = std::collections::HashMap::new();
-    for row in &sheet.rows {
-        let number = row.number;
-        if let Some(key) = plan.key_text(row, file_unit)
-            && let Some(first) = first_row_of_key.insert(key.clone(), number)
-        {
-            problems.push(format!(
-                "{}: row {number}: key ({}) repeats row {first}: ({key}); each key appears once per file",
-                file.display(),
-                definition.key_columns().join(", "),
-            ));
-        }
+    let mut numbers = Vec::new();
+    let mut problems = Vec::new();
+    for row in rows {
         let mut values = Vec::with_capacity(plan.sources.len());
         for (target, source) in plan.sources.iter().enumerate() {
             let cell = source.read(row, file_unit);
             match parse_cell(definition.schema.field(target), &cell) {
                 Ok(value) => values.push(value),
                 Err(expected) => problems.push(format!(
-                    "{}: row {number}, column {}: `{}` {expected}",
+                    "{}: row {}, column {}: `{}` {expected}",
                     file.display(),
+                    row.number,
                     row.source_column
                         .clone()
                         .filter(|_| matches!(
                             source,
                             Source::AmountWithUnit { .. } | Source::AmountInFileUnit { .. }
                         ))
-                        .unwrap_or_else(|| source.column_label(&sheet.headers)),
+                        .unwrap_or_else(|| source.column_label(headers)),
                     cell.text
                 )),
             }
@@ -414,19 +556,13 @@ fn parse_sheet(
             for (column, value) in columns.iter_mut().zip(values) {
                 column.append(value);
             }
-            rows.push(number);
+            numbers.push(row.number);
         }
-    }
-    if problems.is_empty() && rows.is_empty() {
-        problems.push(format!(
-            "{}: the file has a header but no rows; nothing to import",
-            file.display()
-        ));
     }
     let arrays: Vec<ArrayRef> = columns.into_iter().map(ColumnBuilder::finish).collect();
     Ok(Parsed {
         batch: RecordBatch::try_new(definition.schema.clone(), arrays)?,
-        rows,
+        rows: numbers,
         problems,
     })
 }
@@ -451,8 +587,6 @@ fn invalid(file: &Path, problems: Vec<String>) -> Error {
 /// Where each table column's value comes from in the file.
 struct ColumnPlan {
     sources: Vec<Source>,
-    /// Indices into `sources` of the primary-key columns.
-    key_sources: Vec<usize>,
 }
 
 enum Source {
@@ -520,7 +654,6 @@ impl ColumnPlan {
             }
             sources.push(source);
         }
-        let key_sources = definition.primary_key.clone();
         for (i, header) in headers.iter().enumerate() {
             if !used.contains(&i) {
                 problems.push(format!(
@@ -538,28 +671,10 @@ impl ColumnPlan {
             }
         }
         if problems.is_empty() {
-            Ok(ColumnPlan {
-                sources,
-                key_sources,
-            })
+            Ok(ColumnPlan { sources })
         } else {
             Err(invalid(file, problems))
         }
-    }
-}
-
-impl ColumnPlan {
-    /// The row's primary key as typed, or `None` when the table has no key.
-    fn key_text(&self, row: &Row, file_unit: Option<&str>) -> Option<String> {
-        if self.key_sources.is_empty() {
-            return None;
-        }
-        let parts: Vec<String> = self
-            .key_sources
-            .iter()
-            .map(|&i| self.sources[i].read(row, file_unit).text)
-            .collect();
-        Some(parts.join(", "))
     }
 }
 
@@ -797,56 +912,124 @@ fn parse_bool(text: &str) -> std::result::Result<bool, String> {
     }
 }
 
-/// In append mode, keys the table already holds are refused (a correction is `--mode replace`).
-async fn stored_key_problems(
-    workspace: &Workspace,
+/// Keys that appear more than once in the file: every repeat after the first is a problem.
+async fn duplicate_key_problems(
+    session: &Session,
     file: &Path,
-    parsed: &Parsed,
     definition: &TableDef,
 ) -> Result<Vec<String>> {
-    if definition.primary_key.is_empty() {
+    let keys = definition.key_columns();
+    if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let mut session = Session::open(workspace)?;
-    let stored = session
-        .table_frame(&definition.name)
-        .await?
+    let first_names: Vec<String> = (0..keys.len()).map(|i| format!("_first_key_{i}")).collect();
+    let incoming = session.context().table("incoming").await?;
+    let repeated = incoming
+        .clone()
+        .aggregate(
+            keys.iter().map(|k| col(*k)).collect(),
+            vec![
+                min(col("_row")).alias("_first_row"),
+                count(lit(1)).alias("_rows"),
+            ],
+        )?
+        .filter(col("_rows").gt(lit(1)))?
+        .select(
+            keys.iter()
+                .zip(&first_names)
+                .map(|(k, alias)| col(*k).alias(alias))
+                .chain([col("_first_row")])
+                .collect::<Vec<_>>(),
+        )?;
+    let first_names: Vec<&str> = first_names.iter().map(String::as_str).collect();
+    let repeats = incoming
+        .join(repeated, JoinType::Inner, &keys, &first_names, None)?
+        .filter(col("_row").not_eq(col("_first_row")))?
+        .sort_by(vec![col("_row")])?
         .collect()
         .await?;
-    let mut stored_keys = HashSet::new();
-    for stored_batch in &stored {
-        stored_keys.extend(key_strings(stored_batch, definition)?);
-    }
-    Ok(key_strings(&parsed.batch, definition)?
-        .into_iter()
-        .zip(&parsed.rows)
-        .filter(|(key, _)| stored_keys.contains(key))
-        .map(|(key, row)| {
-            format!(
-                "{}: row {row}: key ({key}) is already stored in table `{}`; to correct stored figures use --mode replace",
+    let mut problems = Vec::new();
+    for batch in &repeats {
+        let rows = int64_column(batch, "_row")?;
+        let firsts = int64_column(batch, "_first_row")?;
+        for (i, key) in key_strings(batch, definition)?.into_iter().enumerate() {
+            problems.push(format!(
+                "{}: row {}: key ({}) repeats row {}: ({key}); each key appears once per file",
                 file.display(),
-                definition.name
-            )
-        })
-        .collect())
+                rows.value(i),
+                keys.join(", "),
+                firsts.value(i),
+            ));
+        }
+    }
+    Ok(problems)
 }
 
-/// Runs the rules of `sql/import/<table>/*.sql` over the valid rows, registered as `incoming`
-/// with their file row in `_row`. A rule returns one row per problem with the columns
+fn int64_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a Int64Array> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_primitive_opt::<Int64Type>())
+        .ok_or_else(|| Error::Output(format!("internal: no Int64 column `{name}`")))
+}
+
+/// In append mode, keys the table already holds are refused (a correction is `--mode replace`).
+async fn stored_key_problems(
+    session: &mut Session,
+    file: &Path,
+    definition: &TableDef,
+) -> Result<Vec<String>> {
+    let keys = definition.key_columns();
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stored_names: Vec<String> = (0..keys.len())
+        .map(|i| format!("_stored_key_{i}"))
+        .collect();
+    // Cast to the defined types: stored files may hold, say, a string as a view type.
+    let stored = session.table_frame(&definition.name).await?.select(
+        keys.iter()
+            .zip(&stored_names)
+            .map(|(k, alias)| {
+                let defined = definition.schema.field_with_name(k)?.data_type().clone();
+                Ok(cast(col(*k), defined).alias(alias))
+            })
+            .collect::<Result<Vec<_>>>()?,
+    )?;
+    let stored_names: Vec<&str> = stored_names.iter().map(String::as_str).collect();
+    let found = session
+        .context()
+        .table("incoming")
+        .await?
+        .join(stored, JoinType::LeftSemi, &keys, &stored_names, None)?
+        .sort_by(vec![col("_row")])?
+        .collect()
+        .await?;
+    let mut problems = Vec::new();
+    for batch in &found {
+        let rows = int64_column(batch, "_row")?;
+        for (i, key) in key_strings(batch, definition)?.into_iter().enumerate() {
+            problems.push(format!(
+                "{}: row {}: key ({key}) is already stored in table `{}`; to correct stored figures use --mode replace",
+                file.display(),
+                rows.value(i),
+                definition.name
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// Runs the rules of `sql/import/<table>/*.sql` over the staged rows, `incoming`, whose
+/// `_row` column is their row in the file. A rule returns one row per problem with the columns
 /// `file_row`, `file_column`, `value` and `expected`. A rule that reads a table the data folder
 /// does not have yet (say, `fund` before the first fund is imported) is skipped with a note.
 async fn rule_problems(
+    session: &mut Session,
     workspace: &Workspace,
     file: &Path,
-    parsed: &Parsed,
     definition: &TableDef,
 ) -> Result<Vec<String>> {
     let rules = sql_files_in(&workspace.sql_dir.join("import").join(&definition.name))?;
-    if rules.is_empty() || parsed.rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut session = Session::open(workspace)?;
-    session.register_batch("incoming", with_row_numbers(parsed)?)?;
     let mut problems = Vec::new();
     for rule in rules {
         let sql = std::fs::read_to_string(&rule).map_err(|e| Error::io(&rule, e))?;
@@ -901,24 +1084,20 @@ fn rule_rows(file: &Path, rule: &Path, batch: &RecordBatch) -> Result<Vec<String
         .collect())
 }
 
-/// The valid rows plus `_row`, their row number in the file.
-fn with_row_numbers(parsed: &Parsed) -> Result<RecordBatch> {
-    let mut fields: Vec<Field> = parsed
-        .batch
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone())
-        .collect();
+/// `schema` plus `_row`, the row's number in the file.
+fn with_row_column(schema: &SchemaRef) -> SchemaRef {
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
     fields.push(Field::new("_row", DataType::Int64, false));
-    let mut columns = parsed.batch.columns().to_vec();
+    Arc::new(Schema::new(fields))
+}
+
+/// The valid rows of a chunk plus `_row`, their row numbers in the file.
+fn with_row_numbers(schema: &SchemaRef, batch: RecordBatch, rows: &[usize]) -> Result<RecordBatch> {
+    let mut columns = batch.columns().to_vec();
     columns.push(Arc::new(Int64Array::from(
-        parsed.rows.iter().map(|&r| r as i64).collect::<Vec<_>>(),
+        rows.iter().map(|&r| r as i64).collect::<Vec<_>>(),
     )));
-    Ok(RecordBatch::try_new(
-        Arc::new(datafusion::arrow::datatypes::Schema::new(fields)),
-        columns,
-    )?)
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
 /// Each row's primary key rendered as text (`640121, 2022, …`).
@@ -947,55 +1126,52 @@ fn key_strings(batch: &RecordBatch, definition: &TableDef) -> Result<Vec<String>
         .collect())
 }
 
-/// The predicate selecting the (region, year, scenario) slices present in `batch`.
-fn replace_predicate(batch: &RecordBatch) -> Result<WriteMode> {
-    let schema: SchemaRef = batch.schema();
+/// The predicate selecting the (region, year, scenario) slices present in `rows`.
+async fn replace_predicate(rows: &DataFrame) -> Result<WriteMode> {
     let slice_columns: Vec<&str> = SLICE_COLUMNS
         .into_iter()
-        .filter(|c| schema.column_with_name(c).is_some())
+        .filter(|c| rows.schema().has_column_with_unqualified_name(c))
         .collect();
     if slice_columns.is_empty() {
         return Ok(WriteMode::ReplaceAll);
     }
+    let slices = rows
+        .clone()
+        .select_columns(&slice_columns)?
+        .distinct()?
+        .collect()
+        .await?;
     let options = FormatOptions::default();
-    let mut slices = BTreeSet::new();
-    let formatters = slice_columns
-        .iter()
-        .map(|c| {
-            let column = batch.column_by_name(c).expect("checked above");
-            let quoted = !column.data_type().is_numeric();
-            Ok((
-                *c,
-                quoted,
-                ArrayFormatter::try_new(column.as_ref(), &options)?,
-            ))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    for row in 0..batch.num_rows() {
-        let condition = formatters
+    let mut conditions = BTreeSet::new();
+    for batch in &slices {
+        let formatters = batch
+            .columns()
             .iter()
-            .map(|(name, quoted, f)| {
-                let value = f.value(row).to_string();
-                if *quoted {
-                    format!("{name} = '{}'", value.replace('\'', "''"))
-                } else {
-                    format!("{name} = {value}")
-                }
+            .map(|column| {
+                let quoted = !column.data_type().is_numeric();
+                Ok((quoted, ArrayFormatter::try_new(column.as_ref(), &options)?))
             })
-            .collect::<Vec<_>>()
-            .join(" AND ");
-        slices.insert(format!("({condition})"));
+            .collect::<Result<Vec<_>>>()?;
+        for row in 0..batch.num_rows() {
+            let condition = slice_columns
+                .iter()
+                .zip(&formatters)
+                .map(|(name, (quoted, f))| {
+                    let value = f.value(row).to_string();
+                    if *quoted {
+                        format!("{name} = '{}'", value.replace('\'', "''"))
+                    } else {
+                        format!("{name} = {value}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            conditions.insert(format!("({condition})"));
+        }
     }
     Ok(WriteMode::ReplaceWhere(
-        slices.into_iter().collect::<Vec<_>>().join(" OR "),
+        conditions.into_iter().collect::<Vec<_>>().join(" OR "),
     ))
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn file_name(path: &Path) -> String {

@@ -1,4 +1,8 @@
-//! Input files for `fundq import`: read into one header and rows of text cells.
+//! Input files for `fundq import`: one header and rows of text cells, read a chunk at a time.
+//!
+//! [`inspect`] reads the file once to hash it and tell its kind and text encoding; a
+//! [`RowReader`] then streams its rows, so a CSV of any size is read with bounded memory (an
+//! xlsx sheet is read whole: Excel caps a sheet at about a million rows).
 //!
 //! Reads CSV (UTF-8 with or without BOM, else GB18030/GBK, which covers what Chinese spreadsheets
 //! are saved as) and Excel `.xlsx` sheets (calamine). Headers may be the table's column names or
@@ -15,10 +19,15 @@
 //! nothing about column types or codes; `import` checks the values.
 
 use std::collections::HashMap;
-use std::io::Cursor;
-use std::path::Path;
+use std::fs::File;
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, Xlsx};
+use encoding_rs::{DecoderResult, Encoding};
+use encoding_rs_io::DecodeReaderBytesBuilder;
+use indicatif::ProgressBar;
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
@@ -51,41 +60,292 @@ pub struct WideLayout {
     pub fund_code: String,
 }
 
-/// Reads `bytes` (the content of `file`): an xlsx workbook (by extension or content) or CSV.
-pub fn read(file: &Path, bytes: &[u8], sheet: Option<&str>, sql_dir: &Path) -> Result<Sheet> {
-    let mut read = if is_xlsx(file, bytes) {
-        read_xlsx(file, bytes, sheet)?
-    } else {
-        if sheet.is_some() {
-            return Err(Error::Usage(format!(
-                "--sheet applies to .xlsx workbooks; {} is read as CSV",
-                file.display()
-            )));
-        }
-        read_csv(file, bytes)?
-    };
-    let aliases = header_aliases(sql_dir)?;
-    for header in &mut read.headers {
-        if let Some(column) = aliases.get(header.as_str()) {
-            *header = column.clone();
-        }
-    }
-    Ok(unpivot_scenario_columns(read))
+/// What [`inspect`] learnt about a file before its rows are read.
+#[derive(Debug, Clone)]
+pub struct FileFacts {
+    /// SHA-256 of the file's bytes, recorded with the commit for `fundq history`.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    kind: FileKind,
 }
 
-fn is_xlsx(file: &Path, bytes: &[u8]) -> bool {
+#[derive(Debug, Clone, Copy)]
+enum FileKind {
+    Xlsx,
+    /// CSV text in this encoding (UTF-8, with or without BOM, or GB18030).
+    Csv(&'static Encoding),
+}
+
+/// Reads `file` once, in blocks: hashes it, and tells an xlsx workbook (by extension or
+/// content) from CSV text, whose encoding is UTF-8 when every byte decodes as UTF-8, else
+/// GB18030 (which covers GBK and GB2312). Text that is neither, or only whitespace, is refused.
+pub fn inspect(file: &Path) -> Result<FileFacts> {
+    let mut reader = File::open(file).map_err(|e| Error::io(file, e))?;
+    let mut hasher = Sha256::new();
+    let mut block = vec![0u8; 1 << 20];
+    let mut utf8 = TextCheck::new(encoding_rs::UTF_8);
+    let (mut size, mut first_bytes, mut only_whitespace) = (0u64, Vec::new(), true);
+    loop {
+        let read = reader.read(&mut block).map_err(|e| Error::io(file, e))?;
+        if read == 0 {
+            break;
+        }
+        let mut bytes = &block[..read];
+        hasher.update(bytes);
+        if size == 0 {
+            first_bytes = bytes[..bytes.len().min(4)].to_vec();
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        }
+        size += read as u64;
+        only_whitespace &= bytes.iter().all(u8::is_ascii_whitespace);
+        utf8.feed(bytes, false);
+    }
+    let sha256 = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let kind = if is_xlsx(file, &first_bytes) {
+        FileKind::Xlsx
+    } else if only_whitespace {
+        return Err(invalid(
+            file,
+            vec![format!("{}: the file is empty", file.display())],
+        ));
+    } else if utf8.feed(&[], true) {
+        FileKind::Csv(encoding_rs::UTF_8)
+    } else if decodes_cleanly(file, encoding_rs::GB18030)? {
+        FileKind::Csv(encoding_rs::GB18030)
+    } else {
+        return Err(not_text(file));
+    };
+    Ok(FileFacts { sha256, size, kind })
+}
+
+fn not_text(file: &Path) -> Error {
+    invalid(
+        file,
+        vec![format!(
+            "{}: is neither UTF-8 nor GBK/GB18030 text, nor an .xlsx workbook; save it as CSV (UTF-8)",
+            file.display()
+        )],
+    )
+}
+
+/// Whether the whole file decodes in `encoding` without a malformed sequence or a NUL.
+fn decodes_cleanly(file: &Path, encoding: &'static Encoding) -> Result<bool> {
+    let mut reader = File::open(file).map_err(|e| Error::io(file, e))?;
+    let mut check = TextCheck::new(encoding);
+    let mut block = vec![0u8; 1 << 20];
+    loop {
+        let read = reader.read(&mut block).map_err(|e| Error::io(file, e))?;
+        if read == 0 {
+            return Ok(check.feed(&[], true));
+        }
+        if !check.feed(&block[..read], false) {
+            return Ok(false);
+        }
+    }
+}
+
+/// Decodes text block by block (a character may straddle two blocks) and remembers whether
+/// any of it was malformed or a NUL, which no text file people type contains.
+struct TextCheck {
+    decoder: encoding_rs::Decoder,
+    decoded: Vec<u8>,
+    clean: bool,
+}
+
+impl TextCheck {
+    fn new(encoding: &'static Encoding) -> TextCheck {
+        TextCheck {
+            decoder: encoding.new_decoder_without_bom_handling(),
+            decoded: vec![0u8; 1 << 16],
+            clean: true,
+        }
+    }
+
+    /// Feeds the next block (`last`: the end of the file); false once anything was not clean.
+    fn feed(&mut self, mut bytes: &[u8], last: bool) -> bool {
+        while self.clean {
+            let (result, read, written) =
+                self.decoder
+                    .decode_to_utf8_without_replacement(bytes, &mut self.decoded, last);
+            self.clean = !self.decoded[..written].contains(&0);
+            bytes = &bytes[read..];
+            match result {
+                DecoderResult::InputEmpty => break,
+                DecoderResult::OutputFull => continue,
+                DecoderResult::Malformed(..) => self.clean = false,
+            }
+        }
+        self.clean
+    }
+}
+
+/// The rows of an input file, a chunk at a time, with column names resolved (aliases) and
+/// scenario columns turned into rows.
+pub struct RowReader {
+    file: PathBuf,
+    headers: Vec<String>,
+    unpivot: Option<Unpivot>,
+    source: RowSource,
+    /// Problems found before the first chunk (they are returned with it).
+    pending_problems: Vec<String>,
+}
+
+enum RowSource {
+    Csv {
+        reader: csv::Reader<Box<dyn Read>>,
+        record: csv::StringRecord,
+        next_number: usize,
+    },
+    Rows(std::vec::IntoIter<Row>),
+}
+
+/// Some rows of a file, and the rows among them that could not be read at all (a CSV row
+/// with the wrong number of fields).
+#[derive(Debug, Default)]
+pub struct Chunk {
+    pub rows: Vec<Row>,
+    pub problems: Vec<String>,
+}
+
+impl RowReader {
+    /// Opens `file` as [`inspect`] described it. `progress` follows the bytes read.
+    pub fn open(
+        file: &Path,
+        facts: &FileFacts,
+        sheet: Option<&str>,
+        sql_dir: &Path,
+        progress: &ProgressBar,
+    ) -> Result<RowReader> {
+        let (mut headers, source, problems) = match facts.kind {
+            FileKind::Xlsx => {
+                let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+                progress.inc(bytes.len() as u64);
+                let sheet = read_xlsx(file, &bytes, sheet)?;
+                (
+                    sheet.headers,
+                    RowSource::Rows(sheet.rows.into_iter()),
+                    sheet.problems,
+                )
+            }
+            FileKind::Csv(encoding) => {
+                if sheet.is_some() {
+                    return Err(Error::Usage(format!(
+                        "--sheet applies to .xlsx workbooks; {} is read as CSV",
+                        file.display()
+                    )));
+                }
+                let (headers, source) = open_csv(file, encoding, progress)?;
+                (headers, source, Vec::new())
+            }
+        };
+        let aliases = header_aliases(sql_dir)?;
+        for header in &mut headers {
+            if let Some(column) = aliases.get(header.as_str()) {
+                *header = column.clone();
+            }
+        }
+        let unpivot = Unpivot::for_headers(&headers);
+        Ok(RowReader {
+            file: file.to_path_buf(),
+            headers,
+            unpivot,
+            source,
+            pending_problems: problems,
+        })
+    }
+
+    /// Rows already in memory (the reshaped wide layout).
+    pub fn from_sheet(file: &Path, sheet: Sheet) -> RowReader {
+        RowReader {
+            file: file.to_path_buf(),
+            headers: sheet.headers,
+            unpivot: None,
+            source: RowSource::Rows(sheet.rows.into_iter()),
+            pending_problems: sheet.problems,
+        }
+    }
+
+    /// The column names of the rows this reader returns.
+    pub fn headers(&self) -> &[String] {
+        match &self.unpivot {
+            Some(unpivot) => &unpivot.headers,
+            None => &self.headers,
+        }
+    }
+
+    /// Up to `size` more file rows (a row with scenario columns may give several); `None` at
+    /// the end of the file.
+    pub fn next_chunk(&mut self, size: usize) -> Result<Option<Chunk>> {
+        let mut chunk = Chunk {
+            rows: Vec::new(),
+            problems: std::mem::take(&mut self.pending_problems),
+        };
+        let mut consumed = 0;
+        while consumed < size {
+            let row = match &mut self.source {
+                RowSource::Rows(rows) => rows.next().map(Ok),
+                RowSource::Csv {
+                    reader,
+                    record,
+                    next_number,
+                } => next_csv_row(&self.file, reader, record, next_number)?,
+            };
+            match row {
+                None => break,
+                Some(Ok(row)) => chunk.rows.push(row),
+                Some(Err(problem)) => chunk.problems.push(problem),
+            }
+            consumed += 1;
+        }
+        if consumed == 0 && chunk.problems.is_empty() {
+            return Ok(None);
+        }
+        if let Some(unpivot) = &self.unpivot {
+            chunk.rows = unpivot.apply(chunk.rows);
+        }
+        Ok(Some(chunk))
+    }
+
+    /// Every remaining row in memory (the wide layout, which is report-sized).
+    pub fn read_all(mut self) -> Result<Sheet> {
+        let mut sheet = Sheet {
+            headers: self.headers().to_vec(),
+            ..Sheet::default()
+        };
+        while let Some(chunk) = self.next_chunk(usize::MAX)? {
+            sheet.rows.extend(chunk.rows);
+            sheet.problems.extend(chunk.problems);
+        }
+        Ok(sheet)
+    }
+}
+
+fn is_xlsx(file: &Path, first_bytes: &[u8]) -> bool {
     let by_name = file
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx") || e.eq_ignore_ascii_case("xlsm"));
-    by_name || bytes.starts_with(b"PK\x03\x04")
+    by_name || first_bytes.starts_with(b"PK\x03\x04")
 }
 
-fn read_csv(file: &Path, bytes: &[u8]) -> Result<Sheet> {
-    let text = decode_text(file, bytes)?;
+/// A CSV reader over the file's text, decoded as it is read (a UTF-8 BOM is dropped).
+fn open_csv(
+    file: &Path,
+    encoding: &'static Encoding,
+    progress: &ProgressBar,
+) -> Result<(Vec<String>, RowSource)> {
+    let bytes = File::open(file).map_err(|e| Error::io(file, e))?;
+    let text = DecodeReaderBytesBuilder::new()
+        .encoding(Some(encoding))
+        .build(progress.wrap_read(bytes));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
-        .from_reader(text.as_bytes());
+        .from_reader(Box::new(text) as Box<dyn Read>);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| invalid(file, vec![format!("{}: header: {e}", file.display())]))?
@@ -93,24 +353,33 @@ fn read_csv(file: &Path, bytes: &[u8]) -> Result<Sheet> {
         .map(|h| h.trim().to_string())
         .collect();
     refuse_other_delimiters(file, &headers)?;
-    let mut sheet = Sheet {
-        headers,
-        ..Sheet::default()
+    let source = RowSource::Csv {
+        reader,
+        record: csv::StringRecord::new(),
+        next_number: 2,
     };
-    for (index, record) in reader.records().enumerate() {
-        let number = index + 2;
-        match record {
-            Ok(record) => sheet.rows.push(Row {
-                number,
-                cells: record.iter().map(|c| c.trim().to_string()).collect(),
-                source_column: None,
-            }),
-            Err(e) => sheet
-                .problems
-                .push(format!("{}: row {number}: {e}", file.display())),
-        }
+    Ok((headers, source))
+}
+
+/// The next CSV row; `Err(problem)` for a row that cannot be read (wrong number of fields).
+fn next_csv_row(
+    file: &Path,
+    reader: &mut csv::Reader<Box<dyn Read>>,
+    record: &mut csv::StringRecord,
+    next_number: &mut usize,
+) -> Result<Option<std::result::Result<Row, String>>> {
+    let number = *next_number;
+    *next_number += 1;
+    match reader.read_record(record) {
+        Ok(false) => Ok(None),
+        Ok(true) => Ok(Some(Ok(Row {
+            number,
+            cells: record.iter().map(|c| c.trim().to_string()).collect(),
+            source_column: None,
+        }))),
+        Err(e) if e.is_io_error() => Err(Error::io(file, std::io::Error::other(e.to_string()))),
+        Err(e) => Ok(Some(Err(format!("{}: row {number}: {e}", file.display())))),
     }
-    Ok(sheet)
 }
 
 /// A header read as one column full of `;` or tabs is a file saved with another delimiter.
@@ -271,45 +540,62 @@ fn read_pairs(path: &Path, columns: usize) -> Result<Vec<Vec<String>>> {
 
 /// `budget` / `actual` / `adjusted_budget` columns side by side become one row per filled cell,
 /// with `scenario` and `amount` columns.
-fn unpivot_scenario_columns(sheet: Sheet) -> Sheet {
-    let scenario_columns: Vec<usize> = sheet
-        .headers
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| SCENARIO_COLUMNS.contains(&h.as_str()))
-        .map(|(i, _)| i)
-        .collect();
-    if scenario_columns.is_empty() || sheet.headers.iter().any(|h| h == "scenario") {
-        return sheet;
-    }
-    let kept: Vec<usize> = (0..sheet.headers.len())
-        .filter(|i| !scenario_columns.contains(i))
-        .collect();
-    let mut headers: Vec<String> = kept.iter().map(|&i| sheet.headers[i].clone()).collect();
-    headers.extend(["scenario".to_string(), "amount".to_string()]);
-    let mut rows = Vec::new();
-    for row in &sheet.rows {
-        for &column in &scenario_columns {
-            let amount = row.cells.get(column).cloned().unwrap_or_default();
-            if amount.is_empty() {
-                continue;
-            }
-            let mut cells: Vec<String> = kept
-                .iter()
-                .map(|&i| row.cells.get(i).cloned().unwrap_or_default())
-                .collect();
-            cells.extend([sheet.headers[column].clone(), amount]);
-            rows.push(Row {
-                number: row.number,
-                cells,
-                source_column: Some(sheet.headers[column].clone()),
-            });
+struct Unpivot {
+    scenario_columns: Vec<usize>,
+    kept: Vec<usize>,
+    original_headers: Vec<String>,
+    /// The headers of the rows it returns: the kept columns, then scenario and amount.
+    headers: Vec<String>,
+}
+
+impl Unpivot {
+    /// `None` when the file has no scenario columns, or already has a `scenario` column.
+    fn for_headers(headers: &[String]) -> Option<Unpivot> {
+        let scenario_columns: Vec<usize> = headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| SCENARIO_COLUMNS.contains(&h.as_str()))
+            .map(|(i, _)| i)
+            .collect();
+        if scenario_columns.is_empty() || headers.iter().any(|h| h == "scenario") {
+            return None;
         }
+        let kept: Vec<usize> = (0..headers.len())
+            .filter(|i| !scenario_columns.contains(i))
+            .collect();
+        let mut long_headers: Vec<String> = kept.iter().map(|&i| headers[i].clone()).collect();
+        long_headers.extend(["scenario".to_string(), "amount".to_string()]);
+        Some(Unpivot {
+            scenario_columns,
+            kept,
+            original_headers: headers.to_vec(),
+            headers: long_headers,
+        })
     }
-    Sheet {
-        headers,
-        rows,
-        problems: sheet.problems,
+
+    fn apply(&self, rows: Vec<Row>) -> Vec<Row> {
+        let mut long = Vec::with_capacity(rows.len() * self.scenario_columns.len());
+        for row in &rows {
+            for &column in &self.scenario_columns {
+                let amount = row.cells.get(column).cloned().unwrap_or_default();
+                if amount.is_empty() {
+                    continue;
+                }
+                let scenario = &self.original_headers[column];
+                let mut cells: Vec<String> = self
+                    .kept
+                    .iter()
+                    .map(|&i| row.cells.get(i).cloned().unwrap_or_default())
+                    .collect();
+                cells.extend([scenario.clone(), amount]);
+                long.push(Row {
+                    number: row.number,
+                    cells,
+                    source_column: Some(scenario.clone()),
+                });
+            }
+        }
+        long
     }
 }
 
@@ -447,20 +733,22 @@ mod tests {
 
     #[test]
     fn scenario_columns_become_rows() {
-        let long = unpivot_scenario_columns(sheet(
+        let wide = sheet(
             &["year", "item_code", "budget", "actual", "unit"],
             &[&["2022", "interest", "2260", "2206.40", "万元"]],
-        ));
+        );
+        let unpivot = Unpivot::for_headers(&wide.headers).unwrap();
         assert_eq!(
-            long.headers,
+            unpivot.headers,
             ["year", "item_code", "unit", "scenario", "amount"]
         );
-        assert_eq!(long.rows.len(), 2);
+        let long = unpivot.apply(wide.rows);
+        assert_eq!(long.len(), 2);
         assert_eq!(
-            long.rows[1].cells,
+            long[1].cells,
             ["2022", "interest", "万元", "actual", "2206.40"]
         );
-        assert_eq!(long.rows[1].number, 2);
+        assert_eq!(long[1].number, 2);
     }
 
     #[test]

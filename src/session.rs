@@ -10,7 +10,7 @@ use std::num::NonZeroUsize;
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::Schema;
 use datafusion::catalog::MemTable;
 use datafusion::catalog::view::ViewTable;
 use datafusion::dataframe::DataFrame;
@@ -18,6 +18,7 @@ use datafusion::error::DataFusionError;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::prelude::ParquetReadOptions;
 
 use crate::catalog::{Catalog, TableUse, ViewVersion, relation_name, sql_relations};
 use crate::error::{Error, Result, closest_names};
@@ -133,9 +134,22 @@ impl Session {
         Ok(())
     }
 
-    /// Makes in-memory rows queryable as `name` (import's `incoming` rows).
-    pub fn register_batch(&mut self, name: &str, batch: RecordBatch) -> Result<()> {
-        self.ctx.register_batch(name, batch)?;
+    /// Makes a Parquet file queryable as `name` with exactly `schema`'s column types (import's
+    /// staged `incoming` rows).
+    pub async fn register_parquet(
+        &mut self,
+        name: &str,
+        path: &Path,
+        schema: &Schema,
+    ) -> Result<()> {
+        let location = path.to_str().ok_or_else(|| {
+            Error::Output(format!(
+                "the staging file {} has a name that is not UTF-8; set TMPDIR to a plain folder",
+                path.display()
+            ))
+        })?;
+        let options = ParquetReadOptions::default().schema(schema);
+        self.ctx.register_parquet(name, location, options).await?;
         self.registered.insert(name.to_string());
         Ok(())
     }

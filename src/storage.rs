@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
+use datafusion::dataframe::DataFrame;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
@@ -206,7 +206,7 @@ fn delta_location(table_name: &str, path: &Path) -> TableLocation {
     }
 }
 
-/// Commits `batches` to the Delta table at `path` (creating it if needed) in one atomic commit,
+/// Commits `rows` to the Delta table at `path` (creating it if needed) in one atomic commit,
 /// with `metadata` recorded in the commit for `fundq history`.
 ///
 /// `read_version` is the version the caller validated against (`None`: the table did not exist).
@@ -216,7 +216,7 @@ fn delta_location(table_name: &str, path: &Path) -> TableLocation {
 pub async fn commit(
     table_name: &str,
     path: &Path,
-    batches: Vec<RecordBatch>,
+    rows: DataFrame,
     mode: WriteMode,
     metadata: Vec<(String, serde_json::Value)>,
     read_version: Option<u64>,
@@ -233,8 +233,12 @@ pub async fn commit(
     let properties = CommitProperties::default()
         .with_metadata(metadata)
         .with_max_retries(0);
+    // Streamed from the plan: the rows are never all in memory at once. deltalake executes it
+    // in a session of its own, which has the planner for its write nodes.
+    let (_, plan) = rows.into_parts();
     let mut write = table
-        .write(batches)
+        .write(Vec::new())
+        .with_input_plan(plan)
         .with_table_name(table_name)
         .with_commit_properties(properties);
     write = match mode {
