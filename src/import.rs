@@ -25,6 +25,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::common::ScalarValue;
 use datafusion::dataframe::DataFrame;
 use datafusion::functions_aggregate::expr_fn::{count, min};
 use datafusion::logical_expr::{Expr, JoinType};
@@ -101,6 +102,10 @@ const SLICE_COLUMNS: [&str; 3] = ["region_code", "year", "scenario"];
 /// Rows parsed and checked at a time; memory is bounded by this, not by the file.
 const CHUNK_ROWS: usize = 65_536;
 
+/// Memory for the checks that see every row (keys, rules) unless `--memory-limit-mb` says
+/// otherwise; beyond it they spill to disk.
+const IMPORT_MEMORY_LIMIT: usize = 1 << 30;
+
 /// Validates `file` against the definition of `table` and, unless a dry run, commits it.
 pub async fn import_file(
     workspace: &Workspace,
@@ -111,7 +116,11 @@ pub async fn import_file(
     let definition = TableDef::load(&workspace.sql_dir, table).await?;
     let facts = input::inspect(file)?;
     let progress = progress_bar(file, facts.size);
-    let mut session = Session::open(workspace)?;
+    let bounded = Workspace {
+        memory_limit: workspace.memory_limit.or(Some(IMPORT_MEMORY_LIMIT)),
+        ..workspace.clone()
+    };
+    let mut session = Session::open(&bounded)?;
     let names = NameCodes::load(&mut session).await?;
     let (mut rows, notes) = open_rows(workspace, file, &facts, options, &progress)?;
     let staging = tempfile::Builder::new()
@@ -136,14 +145,9 @@ pub async fn import_file(
         .register_parquet("incoming", &staged.path, &staged.schema)
         .await?;
     if staged.rows > 0 {
-        problems.extend(duplicate_key_problems(&session, file, &definition).await?);
+        let stored = options.mode == ImportMode::Append && table_path.join("_delta_log").is_dir();
+        problems.extend(key_problems(&mut session, file, &definition, stored).await?);
         problems.extend(rule_problems(&mut session, workspace, file, &definition).await?);
-    }
-    if staged.rows > 0
-        && options.mode == ImportMode::Append
-        && table_path.join("_delta_log").is_dir()
-    {
-        problems.extend(stored_key_problems(&mut session, file, &definition).await?);
     }
     problems.sort_by_key(|p| row_of_problem(p));
     let mut invalid_rows = BTreeSet::new();
@@ -912,54 +916,105 @@ fn parse_bool(text: &str) -> std::result::Result<bool, String> {
     }
 }
 
-/// Keys that appear more than once in the file: every repeat after the first is a problem.
-async fn duplicate_key_problems(
-    session: &Session,
+/// Keys repeated inside the file (every repeat after the first row is a problem) and, with
+/// `stored` (append mode), keys the table already holds (a correction is `--mode replace`).
+///
+/// One aggregation over the file's keys and the stored ones finds the offending keys; it
+/// spills to disk under the memory limit, so a file or table of any size is checked. Only the
+/// offending keys (as many as there are problems) are then held in memory, to find their rows.
+async fn key_problems(
+    session: &mut Session,
     file: &Path,
     definition: &TableDef,
+    stored: bool,
 ) -> Result<Vec<String>> {
     let keys = definition.key_columns();
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let first_names: Vec<String> = (0..keys.len()).map(|i| format!("_first_key_{i}")).collect();
     let incoming = session.context().table("incoming").await?;
-    let repeated = incoming
-        .clone()
+    let key_columns = |frame: DataFrame, row: Expr| -> Result<DataFrame> {
+        let mut columns = keys
+            .iter()
+            .map(|k| {
+                let defined = definition.schema.field_with_name(k)?.data_type().clone();
+                Ok(cast(col(*k), defined).alias(*k))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        columns.push(row.alias("_row"));
+        Ok(frame.select(columns)?)
+    };
+    let mut all_keys = key_columns(incoming.clone(), col("_row"))?;
+    if stored {
+        let table = session.table_frame(&definition.name).await?;
+        all_keys = all_keys.union(key_columns(
+            table,
+            cast(lit(ScalarValue::Null), DataType::Int64),
+        )?)?;
+    }
+    let offending_names: Vec<String> = (0..keys.len()).map(|i| format!("_key_{i}")).collect();
+    let offending = all_keys
         .aggregate(
             keys.iter().map(|k| col(*k)).collect(),
             vec![
                 min(col("_row")).alias("_first_row"),
-                count(lit(1)).alias("_rows"),
+                count(col("_row")).alias("_in_file"),
+                count(lit(1)).alias("_in_all"),
             ],
         )?
-        .filter(col("_rows").gt(lit(1)))?
+        .filter(
+            col("_in_file").gt(lit(1)).or(col("_in_file")
+                .gt(lit(0))
+                .and(col("_in_all").gt(col("_in_file")))),
+        )?
         .select(
             keys.iter()
-                .zip(&first_names)
+                .zip(&offending_names)
                 .map(|(k, alias)| col(*k).alias(alias))
-                .chain([col("_first_row")])
+                .chain(["_first_row", "_in_file", "_in_all"].map(col))
                 .collect::<Vec<_>>(),
-        )?;
-    let first_names: Vec<&str> = first_names.iter().map(String::as_str).collect();
-    let repeats = incoming
-        .join(repeated, JoinType::Inner, &keys, &first_names, None)?
-        .filter(col("_row").not_eq(col("_first_row")))?
+        )?
+        .collect()
+        .await?;
+    if offending.iter().all(|b| b.num_rows() == 0) {
+        return Ok(Vec::new());
+    }
+    // The offending keys are the build side of the join: the file's rows stream past them.
+    let offending = session.context().read_batches(offending)?;
+    let offending_names: Vec<&str> = offending_names.iter().map(String::as_str).collect();
+    let rows = offending
+        .join(incoming, JoinType::Inner, &offending_names, &keys, None)?
         .sort_by(vec![col("_row")])?
         .collect()
         .await?;
     let mut problems = Vec::new();
-    for batch in &repeats {
-        let rows = int64_column(batch, "_row")?;
-        let firsts = int64_column(batch, "_first_row")?;
+    for batch in &rows {
+        let (row, first) = (
+            int64_column(batch, "_row")?,
+            int64_column(batch, "_first_row")?,
+        );
+        let (in_file, in_all) = (
+            int64_column(batch, "_in_file")?,
+            int64_column(batch, "_in_all")?,
+        );
         for (i, key) in key_strings(batch, definition)?.into_iter().enumerate() {
-            problems.push(format!(
-                "{}: row {}: key ({}) repeats row {}: ({key}); each key appears once per file",
-                file.display(),
-                rows.value(i),
-                keys.join(", "),
-                firsts.value(i),
-            ));
+            if in_all.value(i) > in_file.value(i) {
+                problems.push(format!(
+                    "{}: row {}: key ({key}) is already stored in table `{}`; to correct stored figures use --mode replace",
+                    file.display(),
+                    row.value(i),
+                    definition.name
+                ));
+            }
+            if row.value(i) != first.value(i) {
+                problems.push(format!(
+                    "{}: row {}: key ({}) repeats row {}: ({key}); each key appears once per file",
+                    file.display(),
+                    row.value(i),
+                    keys.join(", "),
+                    first.value(i),
+                ));
+            }
         }
     }
     Ok(problems)
@@ -970,53 +1025,6 @@ fn int64_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a Int64Array
         .column_by_name(name)
         .and_then(|c| c.as_primitive_opt::<Int64Type>())
         .ok_or_else(|| Error::Output(format!("internal: no Int64 column `{name}`")))
-}
-
-/// In append mode, keys the table already holds are refused (a correction is `--mode replace`).
-async fn stored_key_problems(
-    session: &mut Session,
-    file: &Path,
-    definition: &TableDef,
-) -> Result<Vec<String>> {
-    let keys = definition.key_columns();
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let stored_names: Vec<String> = (0..keys.len())
-        .map(|i| format!("_stored_key_{i}"))
-        .collect();
-    // Cast to the defined types: stored files may hold, say, a string as a view type.
-    let stored = session.table_frame(&definition.name).await?.select(
-        keys.iter()
-            .zip(&stored_names)
-            .map(|(k, alias)| {
-                let defined = definition.schema.field_with_name(k)?.data_type().clone();
-                Ok(cast(col(*k), defined).alias(alias))
-            })
-            .collect::<Result<Vec<_>>>()?,
-    )?;
-    let stored_names: Vec<&str> = stored_names.iter().map(String::as_str).collect();
-    let found = session
-        .context()
-        .table("incoming")
-        .await?
-        .join(stored, JoinType::LeftSemi, &keys, &stored_names, None)?
-        .sort_by(vec![col("_row")])?
-        .collect()
-        .await?;
-    let mut problems = Vec::new();
-    for batch in &found {
-        let rows = int64_column(batch, "_row")?;
-        for (i, key) in key_strings(batch, definition)?.into_iter().enumerate() {
-            problems.push(format!(
-                "{}: row {}: key ({key}) is already stored in table `{}`; to correct stored figures use --mode replace",
-                file.display(),
-                rows.value(i),
-                definition.name
-            ));
-        }
-    }
-    Ok(problems)
 }
 
 /// Runs the rules of `sql/import/<table>/*.sql` over the staged rows, `incoming`, whose
