@@ -10,6 +10,7 @@ mod flight;
 mod guard;
 mod live;
 mod pg;
+mod pg_compat;
 mod pg_functions;
 
 use std::net::SocketAddr;

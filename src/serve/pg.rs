@@ -36,8 +36,8 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use super::config::{Settings, Tls};
-use super::guard;
 use super::live::Live;
+use super::{guard, pg_compat};
 use crate::error::{Error, Result};
 
 /// SCRAM's iteration count (Postgres' default).
@@ -375,11 +375,12 @@ impl SimpleQueryHandler for Service {
         if let Some(tag) = connection_command(query) {
             return Ok(vec![self.run_connection_command(client, query, tag)]);
         }
+        let query = pg_compat::rewrite(query);
         let deadline = Instant::now() + self.timeout;
         let service = self.live.snapshot().await.pg;
         let responses = tokio::time::timeout_at(
             deadline,
-            SimpleQueryHandler::do_query(&*service, client, query),
+            SimpleQueryHandler::do_query(&*service, client, &query),
         )
         .await
         .map_err(|_| self.timed_out())??;
@@ -446,7 +447,9 @@ impl QueryParser for GuardedParser {
     {
         Service::refuse(sql)?;
         let parser: Arc<Parser> = self.live.snapshot().await.pg.query_parser();
-        parser.parse_sql(client, sql, types).await
+        parser
+            .parse_sql(client, &pg_compat::rewrite(sql), types)
+            .await
     }
 
     fn get_parameter_types(&self, statement: &Self::Statement) -> PgWireResult<Vec<Type>> {

@@ -58,9 +58,18 @@ views = inspector.get_view_names(schema="public")
 everything = set(tables) | set(views)
 for name in ("ledger", "headcount", "fund", "item", "region", "budget_execution", "budget_execution_v1", "yoy_growth"):
     check(name in everything, f"{name} not listed by the inspector: tables={tables} views={views}")
-# The inspector's get_columns() (Superset's column sync) is not tested: SQLAlchemy 2 reflects
-# columns with correlated subqueries inside CASE, which DataFusion 55 cannot plan yet. The same
-# column facts are in information_schema, which SQLAlchemy reads here as a BI tool would.
+# get_columns() is what Superset runs when a dataset is added. Expected columns and types are
+# the public contract of budget_execution v1 (issue 2): exact NUMERIC money and rates.
+reflected = {c["name"]: c for c in inspector.get_columns("budget_execution", schema="public")}
+for name in ("region_code", "year", "fund_code", "fund_name", "direction", "item_code",
+             "item_name", "budget_wan", "actual_wan", "execution_rate", "deviation_wan"):
+    check(name in reflected, f"get_columns lacks {name}: {sorted(reflected)}")
+for name in ("budget_wan", "actual_wan", "execution_rate"):
+    check(isinstance(reflected[name]["type"], sqlalchemy.Numeric)
+          and not isinstance(reflected[name]["type"], sqlalchemy.Float),
+          f"{name} reflects as {reflected[name]['type']!r}, not an exact NUMERIC")
+check(all(c["default"] is None for c in reflected.values()), "a view column reflected a default")
+# information_schema holds the same facts, for tools that read it instead.
 with engine.connect() as conn:
     columns = dict(
         conn.execute(
