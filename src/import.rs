@@ -126,7 +126,7 @@ pub async fn import_file(
     let staging = tempfile::Builder::new()
         .prefix("fundq-import-")
         .tempdir()
-        .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
     let staged = stage_rows(
         file,
         &mut rows,
