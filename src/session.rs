@@ -13,11 +13,13 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::catalog::MemTable;
 use datafusion::catalog::view::ViewTable;
 use datafusion::dataframe::DataFrame;
+use datafusion::datasource::empty::EmptyTable;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 
 use crate::catalog::{Catalog, TableUse, ViewVersion, relation_name, sql_relations};
+use crate::engine::{self, Engine};
 use crate::error::{Error, Result, closest_names};
 use crate::storage::{self, AsOf, TableLocation};
 use crate::tabledef::TableDef;
@@ -32,6 +34,8 @@ pub struct Session {
     data_dir: std::path::PathBuf,
     sql_dir: std::path::PathBuf,
     registered: BTreeSet<String>,
+    /// Where plans run; tables are opened so that this engine can read them.
+    engine: Engine,
 }
 
 impl Session {
@@ -54,7 +58,19 @@ impl Session {
             data_dir: workspace.data_dir.clone(),
             sql_dir: workspace.sql_dir.clone(),
             registered: BTreeSet::new(),
+            engine: Engine::Local,
         })
+    }
+
+    /// Like [`Session::open`], with plans running on the workspace's engine (`--engine`): for a
+    /// Ballista cluster, tables are registered as files every executor reads.
+    pub async fn connect(workspace: &Workspace) -> Result<Session> {
+        let mut session = Self::open(workspace)?;
+        if workspace.engine.is_distributed() {
+            session.ctx = engine::distributed_context(&workspace.engine, session_config()).await?;
+            session.engine = workspace.engine.clone();
+        }
+        Ok(session)
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -112,6 +128,11 @@ impl Session {
                 ),
             });
         };
+        if self.engine.is_distributed() {
+            // Kept rows (a MemTable) cannot travel in a plan to executors: the cluster computes
+            // the view each time it is read.
+            return self.register_view_with_dependencies(&view).await;
+        }
         let frame = self.view_frame(&view).await?;
         let planned = Arc::new(frame.schema().as_arrow().clone());
         let batches = frame.collect().await?;
@@ -281,7 +302,8 @@ impl Session {
             return Ok(false);
         }
         let definition = TableDef::load(&self.sql_dir, name).await?;
-        let empty = MemTable::try_new(definition.schema.clone(), vec![vec![]])?;
+        // An empty table rather than a MemTable: a plan can carry it to a cluster's executors.
+        let empty = EmptyTable::new(definition.schema.clone());
         self.ctx.register_table(name, Arc::new(empty))?;
         self.registered.insert(name.to_string());
         Ok(true)
@@ -298,8 +320,9 @@ impl Session {
             let location = self.tables[name].clone();
             let as_of = self.as_of.clone();
             let state = self.ctx.state();
+            let engine = self.engine.clone();
             opening.spawn(async move {
-                let provider = storage::open_table(&location, as_of.as_ref(), &state).await;
+                let provider = engine::open_table(&engine, &location, as_of.as_ref(), &state).await;
                 (location.name, provider)
             });
         }
@@ -317,8 +340,13 @@ impl Session {
             return Ok(());
         }
         let location = &self.tables[name];
-        let provider =
-            storage::open_table(location, self.as_of.as_ref(), &self.ctx.state()).await?;
+        let provider = engine::open_table(
+            &self.engine,
+            location,
+            self.as_of.as_ref(),
+            &self.ctx.state(),
+        )
+        .await?;
         self.ctx.register_table(name, provider)?;
         Ok(())
     }
