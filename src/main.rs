@@ -288,7 +288,13 @@ fn year_range(text: &str) -> Result<(i32, i32), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Deep view stacks make deeply nested plans; turning them into protobuf for a Ballista
+    // cluster recurses further than tokio's default 2 MiB worker stack allows.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(32 * 1024 * 1024)
+        .build();
+    let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("fundq: cannot start the async runtime: {e}");

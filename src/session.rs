@@ -13,7 +13,6 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::catalog::MemTable;
 use datafusion::catalog::view::ViewTable;
 use datafusion::dataframe::DataFrame;
-use datafusion::datasource::empty::EmptyTable;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
@@ -302,9 +301,8 @@ impl Session {
             return Ok(false);
         }
         let definition = TableDef::load(&self.sql_dir, name).await?;
-        // An empty table rather than a MemTable: a plan can carry it to a cluster's executors.
-        let empty = EmptyTable::new(definition.schema.clone());
-        self.ctx.register_table(name, Arc::new(empty))?;
+        let empty = engine::empty_table(&self.engine, definition.schema.clone())?;
+        self.ctx.register_table(name, empty)?;
         self.registered.insert(name.to_string());
         Ok(true)
     }
