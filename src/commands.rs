@@ -225,7 +225,7 @@ pub async fn run(
     filters: &[(String, String)],
     output: &Output,
 ) -> Result<()> {
-    let mut session = Session::open(workspace)?;
+    let mut session = Session::connect(workspace).await?;
     let frame = match session.catalog().runnable(reference)? {
         Runnable::View(view) => {
             if !params.is_empty() {
@@ -248,7 +248,7 @@ pub async fn run(
 
 /// `fundq sql`: ad-hoc read-only SQL over every table and view.
 pub async fn sql(workspace: &Workspace, statement: &str, output: &Output) -> Result<()> {
-    let mut session = Session::open(workspace)?;
+    let mut session = Session::connect(workspace).await?;
     let frame = session
         .sql_frame(statement, Path::new("<command line>"))
         .await?;

@@ -89,6 +89,10 @@ pub enum Error {
     #[error("Delta table: {0}")]
     Delta(#[from] deltalake::DeltaTableError),
 
+    /// A distributed engine (`--engine ballista://…`) could not be used.
+    #[error("engine {engine}: {message}")]
+    Cluster { engine: String, message: String },
+
     /// The output could not be encoded (CSV, JSON, Parquet, Arrow IPC).
     #[error("writing output: {0}")]
     Output(String),

@@ -5,9 +5,12 @@
 //! here, one module per concern.
 
 pub mod audit;
+#[cfg(feature = "ballista")]
+pub mod ballista;
 pub mod catalog;
 pub mod checks;
 pub mod commands;
+pub mod engine;
 pub mod error;
 pub mod export;
 pub mod generator;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use fundq::commands::{self, Output};
+use fundq::engine::Engine;
 use fundq::export::ExportFormat;
 use fundq::generator::GenOptions;
 use fundq::import::{ImportMode, ImportOptions};
@@ -35,6 +36,19 @@ struct Cli {
     /// files (or fail when they cannot). Default: no limit.
     #[arg(long, env = "FUNDQ_MEMORY_LIMIT_MB", value_name = "MIB", global = true)]
     memory_limit_mb: Option<usize>,
+
+    /// Where `run`, `sql` and `report` execute: `local` (this process), `ballista://HOST:PORT`
+    /// (a Ballista 55 scheduler; every table must be at the same path on every executor) or
+    /// `ballista-standalone` (a scheduler and executor inside this process). The ballista
+    /// engines need a fundq built with `--features ballista`. Other commands run locally.
+    #[arg(
+        long,
+        env = "FUNDQ_ENGINE",
+        default_value = "local",
+        value_name = "ENGINE",
+        global = true
+    )]
+    engine: Engine,
 
     #[command(subcommand)]
     command: Command,
@@ -274,7 +288,13 @@ fn year_range(text: &str) -> Result<(i32, i32), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Deep view stacks make deeply nested plans; turning them into protobuf for a Ballista
+    // cluster recurses further than tokio's default 2 MiB worker stack allows.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(32 * 1024 * 1024)
+        .build();
+    let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("fundq: cannot start the async runtime: {e}");
@@ -295,6 +315,7 @@ async fn dispatch(cli: Cli) -> fundq::Result<()> {
     let workspace = |as_of: Option<AsOf>| {
         Workspace::new(cli.data.clone(), cli.sql.clone(), as_of).map(|mut workspace| {
             workspace.memory_limit = memory_limit;
+            workspace.engine = cli.engine.clone();
             workspace
         })
     };

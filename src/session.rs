@@ -21,6 +21,7 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::ParquetReadOptions;
 
 use crate::catalog::{Catalog, TableUse, ViewVersion, relation_name, sql_relations};
+use crate::engine::{self, Engine};
 use crate::error::{Error, Result, closest_names};
 use crate::storage::{self, AsOf, TableLocation};
 use crate::tabledef::TableDef;
@@ -35,6 +36,8 @@ pub struct Session {
     data_dir: std::path::PathBuf,
     sql_dir: std::path::PathBuf,
     registered: BTreeSet<String>,
+    /// Where plans run; tables are opened so that this engine can read them.
+    engine: Engine,
 }
 
 impl Session {
@@ -57,7 +60,19 @@ impl Session {
             data_dir: workspace.data_dir.clone(),
             sql_dir: workspace.sql_dir.clone(),
             registered: BTreeSet::new(),
+            engine: Engine::Local,
         })
+    }
+
+    /// Like [`Session::open`], with plans running on the workspace's engine (`--engine`): for a
+    /// Ballista cluster, tables are registered as files every executor reads.
+    pub async fn connect(workspace: &Workspace) -> Result<Session> {
+        let mut session = Self::open(workspace)?;
+        if workspace.engine.is_distributed() {
+            session.ctx = engine::distributed_context(&workspace.engine, session_config()).await?;
+            session.engine = workspace.engine.clone();
+        }
+        Ok(session)
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -115,6 +130,11 @@ impl Session {
                 ),
             });
         };
+        if self.engine.is_distributed() {
+            // Kept rows (a MemTable) cannot travel in a plan to executors: the cluster computes
+            // the view each time it is read.
+            return self.register_view_with_dependencies(&view).await;
+        }
         let frame = self.view_frame(&view).await?;
         let planned = Arc::new(frame.schema().as_arrow().clone());
         let batches = frame.collect().await?;
@@ -297,8 +317,8 @@ impl Session {
             return Ok(false);
         }
         let definition = TableDef::load(&self.sql_dir, name).await?;
-        let empty = MemTable::try_new(definition.schema.clone(), vec![vec![]])?;
-        self.ctx.register_table(name, Arc::new(empty))?;
+        let empty = engine::empty_table(&self.engine, definition.schema.clone())?;
+        self.ctx.register_table(name, empty)?;
         self.registered.insert(name.to_string());
         Ok(true)
     }
@@ -314,8 +334,9 @@ impl Session {
             let location = self.tables[name].clone();
             let as_of = self.as_of.clone();
             let state = self.ctx.state();
+            let engine = self.engine.clone();
             opening.spawn(async move {
-                let provider = storage::open_table(&location, as_of.as_ref(), &state).await;
+                let provider = engine::open_table(&engine, &location, as_of.as_ref(), &state).await;
                 (location.name, provider)
             });
         }
@@ -333,8 +354,13 @@ impl Session {
             return Ok(());
         }
         let location = &self.tables[name];
-        let provider =
-            storage::open_table(location, self.as_of.as_ref(), &self.ctx.state()).await?;
+        let provider = engine::open_table(
+            &self.engine,
+            location,
+            self.as_of.as_ref(),
+            &self.ctx.state(),
+        )
+        .await?;
         self.ctx.register_table(name, provider)?;
         Ok(())
     }

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::storage::AsOf;
 
@@ -20,6 +21,8 @@ pub struct Workspace {
     /// Bytes queries may hold in memory; sorts, aggregations and joins beyond it spill to
     /// temporary files or fail with "Resources exhausted". `None`: no limit.
     pub memory_limit: Option<usize>,
+    /// Where `run`, `sql` and `report` execute (`--engine`); other commands run locally.
+    pub engine: Engine,
 }
 
 impl Workspace {
@@ -41,6 +44,7 @@ impl Workspace {
             sql_dir,
             as_of,
             memory_limit: None,
+            engine: Engine::Local,
         })
     }
 }

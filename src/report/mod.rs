@@ -193,7 +193,7 @@ async fn gather(
 ) -> Result<Report> {
     let folder = workspace.sql_dir.join("report");
     let labels = Labels::load(&folder, request.lang)?;
-    let mut session = Session::open(workspace)?;
+    let mut session = Session::connect(workspace).await?;
     let (region, year) = (request.region.as_str(), request.year);
     let region_name = check_period(&mut session, &folder, region, year).await?;
     for relation in SHARED_VIEWS {
