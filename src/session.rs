@@ -69,7 +69,7 @@ impl Session {
     pub async fn connect(workspace: &Workspace) -> Result<Session> {
         let mut session = Self::open(workspace)?;
         if workspace.engine.is_distributed() {
-            session.ctx = engine::distributed_context(&workspace.engine, session_config()).await?;
+            session.ctx = engine::distributed_context(&workspace.engine, session_config()?).await?;
             session.engine = workspace.engine.clone();
         }
         Ok(session)
