@@ -49,7 +49,8 @@ const READABLE_AS_PLAIN_PARQUET: &[&str] = &[
 /// A context whose plans run on the Ballista `engine`, configured like a local session.
 pub async fn context(engine: &Engine, config: SessionConfig) -> Result<SessionContext> {
     // Ballista 55 hangs on joins it promotes to broadcast joins (fund_balance's join of
-    // item_amount with item never finishes); partitioned hash joins give the same rows.
+    // item_amount with item never finishes); partitioned hash joins give the same rows. Its
+    // adaptive planner stays on: turning it off made the sample's views hang instead.
     let config = config
         .with_ballista_broadcast_join_threshold_bytes(0)
         .with_ballista_broadcast_join_threshold_rows(0);
