@@ -416,13 +416,7 @@ pub(crate) fn decode_text<'a>(file: &Path, bytes: &'a [u8]) -> Result<std::borro
     }
     let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
     if had_errors || text.contains('\0') {
-        return Err(invalid(
-            file,
-            vec![format!(
-                "{}: is neither UTF-8 nor GBK/GB18030 text, nor an .xlsx workbook; save it as CSV (UTF-8)",
-                file.display()
-            )],
-        ));
+        return Err(not_text(file));
     }
     Ok(text)
 }
