@@ -15,17 +15,14 @@ use std::time::Duration;
 
 use ballista::prelude::{SessionConfigExt, SessionContextExt};
 use ballista_core::serde::protobuf::scheduler_grpc_client::SchedulerGrpcClient;
-use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
-use datafusion::catalog::view::ViewTable;
-use datafusion::common::ScalarValue;
+use datafusion::datasource::empty::EmptyTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::{SessionConfig, SessionContext, SessionState};
-use datafusion::logical_expr::{LogicalPlanBuilder, cast, lit};
 use deltalake::DeltaTable;
 
 use crate::engine::Engine;
@@ -48,12 +45,22 @@ const READABLE_AS_PLAIN_PARQUET: &[&str] = &[
 
 /// A context whose plans run on the Ballista `engine`, configured like a local session.
 pub async fn context(engine: &Engine, config: SessionConfig) -> Result<SessionContext> {
-    // Ballista 55 hangs on joins it promotes to broadcast joins (fund_balance's join of
-    // item_amount with item never finishes); partitioned hash joins give the same rows. Its
-    // adaptive planner stays on: turning it off made the sample's views hang instead.
+    // Ballista's own DataFusion settings first. Among them: dynamic filter pushdown off (a filter
+    // filled by a join's build side in one stage never reaches the scan that waits for it in
+    // another, so the job never finishes) and sort-merge joins, which spill. Ballista applies them
+    // only to a config that does not carry its extension yet, so this comes before any
+    // `with_ballista_*` setting.
+    //
+    // Then its adaptive planner (AQE) off: in Ballista 55, when a stage turns out empty, AQE swaps
+    // the empty branch for an empty source whose later tasks run as an `EmptyExec`, which
+    // reports one operator's metrics fewer than the stage's first task. The scheduler refuses
+    // those task updates ("task metrics array size 6 does not equal with the stage metrics
+    // array size 7") and the stage never completes: after a replacing import,
+    // budget_execution, fund_balance and per_capita hung. The static planner gives the local
+    // engine's rows for every view.
     let config = config
-        .with_ballista_broadcast_join_threshold_bytes(0)
-        .with_ballista_broadcast_join_threshold_rows(0);
+        .upgrade_for_ballista()
+        .with_ballista_adaptive_query_planner(false);
     let state = SessionStateBuilder::new()
         .with_config(config)
         .with_default_features()
@@ -151,28 +158,13 @@ async fn open_delta_snapshot_files(
         .schema();
     let files = snapshot_file_urls(location, &table)?;
     if files.is_empty() {
-        return empty_table(schema);
+        return Ok(Arc::new(EmptyTable::new(schema)));
     }
     let options = ListingOptions::new(Arc::new(ParquetFormat::default()));
     let config = ListingTableConfig::new_with_multi_paths(files)
         .with_listing_options(options)
         .with_schema(schema);
     Ok(Arc::new(ListingTable::try_new(config)?))
-}
-
-/// A table with `schema` and no rows that a cluster can run: a view selecting typed NULLs
-/// `WHERE false`, which the client's optimizer folds away (joins with it become projections).
-/// An `EmptyTable` serialises, but Ballista 55 never finishes a join with its empty scan.
-pub fn empty_table(schema: SchemaRef) -> Result<Arc<dyn TableProvider>> {
-    let columns = schema
-        .fields()
-        .iter()
-        .map(|field| cast(lit(ScalarValue::Null), field.data_type().clone()).alias(field.name()));
-    let plan = LogicalPlanBuilder::empty(true)
-        .project(columns)?
-        .filter(lit(false))?
-        .build()?;
-    Ok(Arc::new(ViewTable::new(plan, None)))
 }
 
 /// One URL per data file of the loaded snapshot; refuses a file with a deletion vector, whose

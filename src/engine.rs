@@ -11,9 +11,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
-use datafusion::datasource::empty::EmptyTable;
 use datafusion::execution::context::{SessionConfig, SessionContext, SessionState};
 
 use crate::error::{Error, Result};
@@ -119,17 +117,6 @@ pub async fn open_table(
         )));
     }
     storage::open_table(location, as_of, state).await
-}
-
-/// A table with `schema` and no rows (an optional table never imported), in a form `engine`
-/// can run.
-pub fn empty_table(engine: &Engine, schema: SchemaRef) -> Result<Arc<dyn TableProvider>> {
-    #[cfg(feature = "ballista")]
-    if engine.is_distributed() {
-        return crate::ballista::empty_table(schema);
-    }
-    let _ = engine;
-    Ok(Arc::new(EmptyTable::new(schema)))
 }
 
 #[cfg(test)]

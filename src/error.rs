@@ -145,6 +145,13 @@ fn did_you_mean(closest: &[String]) -> String {
 fn describe_datafusion(e: &DataFusionError) -> String {
     let root = e.find_root();
     let text = root.to_string();
+    if text.contains("RecursionLimitReached") {
+        return "the Ballista scheduler could not decode this query's plan: it nests deeper than \
+                protobuf's default limit of 100 levels; build the scheduler and executors with \
+                prost's `no-recursion-limit` feature (see docs/distributed.md), or run with \
+                --engine local"
+            .to_string();
+    }
     // "Error during planning: ..." prefixes say where inside the engine, not what to fix.
     for prefix in [
         "Error during planning: ",

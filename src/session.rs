@@ -14,6 +14,7 @@ use datafusion::arrow::datatypes::Schema;
 use datafusion::catalog::MemTable;
 use datafusion::catalog::view::ViewTable;
 use datafusion::dataframe::DataFrame;
+use datafusion::datasource::empty::EmptyTable;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
@@ -317,7 +318,7 @@ impl Session {
             return Ok(false);
         }
         let definition = TableDef::load(&self.sql_dir, name).await?;
-        let empty = engine::empty_table(&self.engine, definition.schema.clone())?;
+        let empty = Arc::new(EmptyTable::new(definition.schema.clone()));
         self.ctx.register_table(name, empty)?;
         self.registered.insert(name.to_string());
         Ok(true)

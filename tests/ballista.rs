@@ -21,11 +21,6 @@ use common::{Project, fundq, ok, root};
 /// view promises no order), or why it could not run.
 type Outcome = Result<(Vec<String>, Vec<String>), String>;
 
-/// Views left out of the cluster comparison, with the reason. `report_figure` unions 23
-/// branches over most other views; on Ballista 55 it did not finish within 8 minutes in a debug
-/// build (see docs/distributed.md).
-const NOT_ON_CLUSTER: &[&str] = &["report_figure"];
-
 /// Runs `test` on a runtime whose threads have room for serialising deep plans (the binary
 /// does the same), and off the test's own thread.
 fn on_runtime<F: std::future::Future<Output = ()> + Send + 'static>(test: F) {
@@ -62,14 +57,13 @@ fn rows(batches: &[RecordBatch]) -> Vec<String> {
     rows
 }
 
-/// The versions of the views named in `only` (every view when empty, but those in
-/// [`NOT_ON_CLUSTER`]), run on `workspace`'s engine, by `name@vN`.
+/// The versions of the views named in `only` (every view when empty), run on `workspace`'s
+/// engine, by `name@vN`.
 async fn run_views(workspace: &Workspace, only: &[&str]) -> Vec<(String, Outcome)> {
     let mut session = Session::connect(workspace).await.unwrap();
     let versions: Vec<_> = session
         .catalog()
         .all_versions()
-        .filter(|v| !NOT_ON_CLUSTER.contains(&v.name.as_str()))
         .filter(|v| only.is_empty() || only.contains(&v.name.as_str()))
         .cloned()
         .collect();
@@ -134,12 +128,11 @@ fn every_view_on_the_sample_equals_the_local_engine() {
             assert_engine_matches_local(&data, None, Engine::BallistaStandalone, &[]).await;
         // Every view but ledger_from_detail (no detail records in the sample) has rows.
         let views = std::fs::read_dir(root().join("sql/views")).unwrap().count();
-        assert_eq!(with_rows, views - 1 - NOT_ON_CLUSTER.len());
+        assert_eq!(with_rows, views - 1);
     });
 }
 
 #[test]
-#[ignore = "hangs on Ballista 55: some joins never finish (see docs/distributed.md, Known gaps)"]
 fn every_view_on_generated_data_equals_the_local_engine() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("generated");
@@ -168,7 +161,6 @@ fn every_view_on_generated_data_equals_the_local_engine() {
 /// the old file from the table), version 0 and the latest version must each equal the local
 /// engine's, and differ from each other.
 #[test]
-#[ignore = "hangs on Ballista 55: some joins never finish (see docs/distributed.md, Known gaps)"]
 fn as_of_selects_the_same_snapshot_on_the_cluster() {
     let project = Project::new();
     project.write(
@@ -216,7 +208,6 @@ fn as_of_selects_the_same_snapshot_on_the_cluster() {
 /// real binary sent to them with `--engine ballista://…`: `run` of a view and of a named query
 /// and `sql` print the rows the local engine prints.
 #[test]
-#[ignore = "hangs on Ballista 55: some joins never finish (see docs/distributed.md, Known gaps)"]
 fn the_binary_runs_on_a_remote_scheduler_over_loopback() {
     on_runtime(binary_on_remote_scheduler());
 }
