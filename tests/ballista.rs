@@ -245,6 +245,50 @@ async fn binary_on_remote_scheduler() {
     }
 }
 
+/// `fundq report` plans every table and chart query of the report through the cluster: the
+/// Markdown report and its SVG charts must be byte for byte the ones the local engine writes.
+#[test]
+fn the_report_on_the_cluster_is_the_local_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = |engine: &str| -> Vec<(String, Vec<u8>)> {
+        let folder = dir.path().join(engine);
+        std::fs::create_dir(&folder).unwrap();
+        let report = folder.join("report.md");
+        let args = [
+            "--engine",
+            engine,
+            "report",
+            "--region",
+            "640121",
+            "--year",
+            "2022",
+            "--format",
+            "md",
+            "--output",
+            report.to_str().unwrap(),
+        ];
+        ok(common::sample(&args));
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|entry| {
+                let entry = entry.unwrap();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                (name, std::fs::read(entry.path()).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let local = written("local");
+    assert!(local.len() > 1, "the report and its charts: {local:?}");
+    let cluster = written("ballista-standalone");
+    let names = |files: &[(String, Vec<u8>)]| files.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&cluster), names(&local));
+    for ((name, expected), (_, actual)) in local.iter().zip(&cluster) {
+        assert!(expected == actual, "{name} differs between the engines");
+    }
+}
+
 #[test]
 fn an_unreachable_scheduler_is_named_with_what_to_check() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
