@@ -14,6 +14,7 @@
 #   DATA       a data folder made by `fundq gen` (default the 100 M-row set of bench/scale.sh)
 #   QUERIES    query files (default bench/scale_queries/*.sql; `{{region}}` becomes a county)
 #   RUNS, WARMUP  timed and warm-up runs per engine and query (default 3 and 1)
+#   TIMEOUT    seconds one run may take before the query counts as failed (default 1800)
 #
 # Exit status: 0 all results matched, 1 some query differed or failed, 2 setup error.
 set -euo pipefail
@@ -32,13 +33,14 @@ DATA="${DATA:-/tmp/fundq-scale/100M-p2340000-r2976-y2021-2023-s1}"
 "$FUNDQ_BIN" --data "$DATA" --engine ballista-standalone sql "SELECT 1" >/dev/null \
     || die "$FUNDQ_BIN cannot run --engine ballista-standalone (built without --features ballista?)"
 
-export FUNDQ_BIN DATA SQL_DIR="$ROOT/sql" RUNS="${RUNS:-3}" WARMUP="${WARMUP:-1}"
+export FUNDQ_BIN DATA SQL_DIR="$ROOT/sql" RUNS="${RUNS:-3}" WARMUP="${WARMUP:-1}" TIMEOUT="${TIMEOUT:-1800}"
 export QUERIES="${QUERIES:-$(ls "$ROOT"/bench/scale_queries/*.sql | tr '\n' ' ')}"
 exec python3 - <<'PY'
 import os, statistics, subprocess, sys, time
 
 BIN, DATA, SQL_DIR = os.environ["FUNDQ_BIN"], os.environ["DATA"], os.environ["SQL_DIR"]
 RUNS, WARMUP = int(os.environ["RUNS"]), int(os.environ["WARMUP"])
+TIMEOUT = float(os.environ["TIMEOUT"])
 ENGINES = ("local", "ballista-standalone")
 
 
@@ -47,7 +49,11 @@ def fundq(engine, sql):
     cmd = [BIN, "--data", DATA, "--sql", SQL_DIR, "--engine", engine,
            "sql", "--format", "csv", "--", sql]
     t0 = time.perf_counter()
-    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"{engine}: no result within {TIMEOUT:.0f} s")
     ms = (time.perf_counter() - t0) * 1000.0
     if p.returncode != 0:
         raise RuntimeError(f"{engine}: exit {p.returncode}: {p.stderr.strip()[-1000:]}")

@@ -186,6 +186,22 @@ pub fn closest_names<'a>(name: &str, candidates: impl IntoIterator<Item = &'a st
 mod tests {
     use super::*;
 
+    /// The scheduler's refusal as Ballista 55 returns it (shortened): a gRPC status wrapping
+    /// prost's decode error. The person needs the limit and the fix, not the decoder's stack.
+    #[test]
+    fn a_plan_too_deep_for_the_scheduler_names_the_fix() {
+        let refusal = DataFusionError::Execution(
+            "Status { code: InvalidArgument, message: \"Could not parse plan: DataFusion error: \
+             Internal error: failed to decode logical plan: DecodeError { description: \
+             RecursionLimitReached, stack: [(\\\"ArrowType\\\", \\\"arrow_type_enum\\\")] }\" }"
+                .to_string(),
+        );
+        let message = Error::Query(refusal).to_string();
+        assert!(message.contains("limit of 100 levels"), "{message}");
+        assert!(message.contains("no-recursion-limit"), "{message}");
+        assert!(!message.contains("DecodeError"), "{message}");
+    }
+
     #[test]
     fn closest_names_prefers_small_edits() {
         let names = ["budget_execution", "yoy_growth", "fund_balance"];
