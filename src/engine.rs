@@ -92,11 +92,16 @@ pub async fn distributed_context(engine: &Engine, config: SessionConfig) -> Resu
     #[cfg(not(feature = "ballista"))]
     {
         let _ = config;
-        Err(Error::Usage(format!(
-            "--engine {engine}: this fundq was built without the `ballista` feature; \
-             rebuild it with `cargo build --release --features ballista`, or use --engine local"
-        )))
+        Err(built_without_ballista(engine))
     }
+}
+
+/// The usage error for a distributed engine in a binary built without the `ballista` feature.
+fn built_without_ballista(engine: &Engine) -> Error {
+    Error::Usage(format!(
+        "--engine {engine}: this fundq was built without the `ballista` feature; \
+         rebuild it with `cargo build --release --features ballista`, or use --engine local"
+    ))
 }
 
 /// Opens a stored table for `engine`: locally any provider will do; a cluster needs one that
@@ -112,9 +117,7 @@ pub async fn open_table(
         return crate::ballista::open_portable_table(location, as_of, state).await;
     }
     if engine.is_distributed() {
-        return Err(Error::Usage(format!(
-            "--engine {engine}: this fundq was built without the `ballista` feature"
-        )));
+        return Err(built_without_ballista(engine));
     }
     storage::open_table(location, as_of, state).await
 }
