@@ -185,9 +185,13 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         flight: Option<String>,
         /// Settings file; its [serve] section sets addresses, users, TLS, query_timeout_secs,
-        /// memory_limit_mb and max_connections (see README).
+        /// memory_limit_mb, result_cache_mb and max_connections (see README).
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        // `--as-of` pins every Delta table (a dashboard of a month end): imports after that
+        // version change nothing the server answers.
+        #[command(flatten)]
+        as_of: AsOfArg,
     },
     /// Write views as files for file-based tools, replacing the folder only once every file is
     /// complete.
@@ -402,9 +406,14 @@ async fn dispatch(cli: Cli) -> fundq::Result<()> {
             };
             commands::report(&workspace(as_of.as_of)?, &request).await
         }
-        Command::Serve { pg, flight, config } => {
+        Command::Serve {
+            pg,
+            flight,
+            config,
+            as_of,
+        } => {
             let args = ServeArgs { pg, flight, config };
-            fundq::serve::serve(&workspace(None)?, &args).await
+            fundq::serve::serve(&workspace(as_of.as_of)?, &args).await
         }
         Command::Export {
             to,

@@ -24,6 +24,17 @@ struct Server {
 
 impl Server {
     fn start(data: &Path, sql: &Path, config: Option<&Path>, env: &[(&str, &str)]) -> Server {
+        Server::start_with(data, sql, config, env, &[])
+    }
+
+    /// Like [`Server::start`], with more arguments for `fundq serve`.
+    fn start_with(
+        data: &Path,
+        sql: &Path,
+        config: Option<&Path>,
+        env: &[(&str, &str)],
+        serve_args: &[&str],
+    ) -> Server {
         let mut command = Command::cargo_bin("fundq").unwrap();
         command
             .arg("--data")
@@ -31,6 +42,7 @@ impl Server {
             .arg("--sql")
             .arg(sql)
             .args(["serve", "--pg", "127.0.0.1:0", "--flight", "127.0.0.1:0"])
+            .args(serve_args)
             .env_remove("FUNDQ_PG_USER")
             .env_remove("FUNDQ_PG_PASSWORD")
             .envs(env.iter().copied())
@@ -474,4 +486,49 @@ fn a_new_view_file_is_served_without_a_restart() {
         .count()
         - 1;
     assert_eq!(out.trim(), funds_in_source.to_string());
+}
+
+/// Answers the server keeps are never stale: after an import, a view edit and a new view
+/// version the next statement (also one prepared before) sees the change, while a server
+/// pinned with `--as-of 0` keeps answering version 0. Expected rows come from data/ledger.csv
+/// (see tests/clients/cache_invalidation.py).
+#[test]
+fn kept_answers_follow_imports_and_view_edits_and_stay_pinned_with_as_of() {
+    let Some(python) = python_with_clients() else {
+        return;
+    };
+    let project = Project::new();
+    project.write(
+        "sql/views/cache_probe/v1.sql",
+        "-- A probe of kept answers.\nSELECT 1 AS answer\n",
+    );
+    let live = Server::start(&project.data(), &project.sql(), None, &[]);
+    let pinned = Server::start_with(
+        &project.data(),
+        &project.sql(),
+        None,
+        &[],
+        &["--as-of", "0"],
+    );
+    let fundq = assert_cmd::cargo::cargo_bin("fundq");
+    let (code, out, err) = run_script(
+        &python,
+        "cache_invalidation.py",
+        &[
+            "127.0.0.1",
+            live.pg_port(),
+            pinned.pg_port(),
+            fundq.to_str().unwrap(),
+            project.data().to_str().unwrap(),
+            project.sql().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        code,
+        0,
+        "{out}\n{err}\nlive server: {}\npinned server: {}",
+        live.stderr_so_far(),
+        pinned.stderr_so_far()
+    );
+    assert!(out.contains("view edit and new version: ok"), "{out}");
 }

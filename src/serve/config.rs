@@ -31,6 +31,8 @@ pub struct Settings {
     pub users: BTreeMap<String, String>,
     pub query_timeout: Duration,
     pub memory_limit_bytes: usize,
+    /// The memory each catalog snapshot's kept answers may take (see `cache`); 0 keeps none.
+    pub result_cache_bytes: usize,
     pub max_connections: usize,
     pub tls: Option<Tls>,
 }
@@ -50,6 +52,7 @@ struct ServeSection {
     flight: Option<String>,
     query_timeout_secs: Option<u64>,
     memory_limit_mb: Option<usize>,
+    result_cache_mb: Option<usize>,
     max_connections: Option<usize>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
@@ -75,6 +78,7 @@ const DEFAULT_PG: &str = "127.0.0.1:5433";
 const DEFAULT_FLIGHT: &str = "127.0.0.1:50051";
 const DEFAULT_QUERY_TIMEOUT_SECS: u64 = 300;
 const DEFAULT_MEMORY_LIMIT_MB: usize = 4096;
+const DEFAULT_RESULT_CACHE_MB: usize = 256;
 const DEFAULT_MAX_CONNECTIONS: usize = 64;
 
 impl Settings {
@@ -117,6 +121,9 @@ impl Settings {
                     .unwrap_or(DEFAULT_QUERY_TIMEOUT_SECS),
             ),
             memory_limit_bytes: section.memory_limit_mb.unwrap_or(DEFAULT_MEMORY_LIMIT_MB)
+                * 1024
+                * 1024,
+            result_cache_bytes: section.result_cache_mb.unwrap_or(DEFAULT_RESULT_CACHE_MB)
                 * 1024
                 * 1024,
             max_connections: section.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS),

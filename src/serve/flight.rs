@@ -1170,6 +1170,7 @@ mod tests {
                 .collect::<BTreeMap<_, _>>(),
             query_timeout: Duration::from_secs(1),
             memory_limit_bytes: 1 << 20,
+            result_cache_bytes: 0,
             max_connections: 1,
             tls: None,
         })

@@ -1,11 +1,14 @@
 //! The catalog a running server answers from, kept in step with the folders.
 //!
-//! Before each statement the server compares a fingerprint of `sql/` (every file's name, size
-//! and modification time) and of the data folder (each table's Delta log, or its Parquet files)
-//! with the one it was built from. When they differ it builds a new `SessionContext`: an edited
+//! When [`super::changes`] says the folders may have changed, the server compares a fingerprint
+//! of `sql/` (every file's name, size and modification time) and of the data folder (each
+//! table's Delta log, or its Parquet files) with the one it was built from. When they differ it builds a new `SessionContext`: an edited
 //! view, a new view version or a finished import is visible to the next statement, without a
 //! restart. Statements already running finish on the context they started with. A rebuild that
 //! fails (a broken edit) keeps the previous catalog and says why on stderr.
+//!
+//! Each snapshot carries the planned statements and kept answers of the Postgres server
+//! ([`super::cache`]); a rebuilt snapshot starts without any, which is what makes them safe.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -20,6 +23,8 @@ use datafusion_postgres::auth::AuthManager;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
 use tokio::sync::Mutex;
 
+use super::cache::{Answers, ServedNames, Statements};
+use super::changes::Changes;
 use super::pg_functions;
 use crate::error::{Error, Result};
 use crate::session::Session;
@@ -29,6 +34,9 @@ use crate::workspace::Workspace;
 pub struct Live {
     workspace: Workspace,
     runtime: Arc<RuntimeEnv>,
+    /// The memory each snapshot's kept answers may take.
+    answer_budget_bytes: usize,
+    changes: Changes,
     current: RwLock<Snapshot>,
     /// Held while one statement rebuilds, so concurrent statements do not all rebuild.
     rebuilding: Mutex<()>,
@@ -40,15 +48,25 @@ pub struct Snapshot {
     fingerprint: u64,
     pub context: Arc<SessionContext>,
     pub pg: Arc<DfSessionService>,
+    pub statements: Arc<Statements>,
+    pub answers: Arc<Answers>,
 }
 
 impl Live {
-    pub async fn open(workspace: Workspace, runtime: Arc<RuntimeEnv>) -> Result<Live> {
+    pub async fn open(
+        workspace: Workspace,
+        runtime: Arc<RuntimeEnv>,
+        answer_budget_bytes: usize,
+    ) -> Result<Live> {
+        // Watching starts first, so that a change during the first build is an event.
+        let changes = Changes::watch(&workspace);
         let fingerprint = fingerprint(&workspace);
-        let snapshot = build(&workspace, &runtime, fingerprint).await?;
+        let snapshot = build(&workspace, &runtime, fingerprint, answer_budget_bytes).await?;
         Ok(Live {
             workspace,
             runtime,
+            answer_budget_bytes,
+            changes,
             current: RwLock::new(snapshot),
             rebuilding: Mutex::new(()),
         })
@@ -64,6 +82,18 @@ impl Live {
 
     /// The catalog as the folders are now.
     pub async fn snapshot(&self) -> Snapshot {
+        if !self.changes.may_have_changed() {
+            return self.current();
+        }
+        let token = self.changes.begin_comparison();
+        let snapshot = self.compared_snapshot().await;
+        self.changes.compared(token);
+        snapshot
+    }
+
+    /// The catalog after comparing a fingerprint of the folders with the current one's,
+    /// rebuilt when they differ.
+    async fn compared_snapshot(&self) -> Snapshot {
         let fingerprint = fingerprint(&self.workspace);
         if self.current().fingerprint == fingerprint {
             return self.current();
@@ -72,7 +102,13 @@ impl Live {
         if self.current().fingerprint == fingerprint {
             return self.current();
         }
-        let rebuilt = build(&self.workspace, &self.runtime, fingerprint).await;
+        let rebuilt = build(
+            &self.workspace,
+            &self.runtime,
+            fingerprint,
+            self.answer_budget_bytes,
+        )
+        .await;
         let mut current = self
             .current
             .write()
@@ -98,12 +134,14 @@ async fn build(
     workspace: &Workspace,
     runtime: &Arc<RuntimeEnv>,
     fingerprint: u64,
+    answer_budget_bytes: usize,
 ) -> Result<Snapshot> {
     let mut session = Session::open_with_runtime(workspace, runtime.clone())?;
     for left_out in session.register_everything().await? {
         eprintln!("fundq serve: not served: {left_out}");
     }
     let context = Arc::new(session.context().clone());
+    let served = served_names(&context);
     setup_pg_catalog(&context, "datafusion", Arc::new(AuthManager::new()))
         .map_err(|e| Error::Query(*e))?;
     pg_functions::register(&context);
@@ -112,7 +150,25 @@ async fn build(
         fingerprint,
         context,
         pg,
+        statements: Arc::new(Statements::new(served)),
+        answers: Arc::new(Answers::new(answer_budget_bytes)),
     })
+}
+
+/// fundq's tables and views: what the context holds in its default schema before the
+/// Postgres catalog is added.
+fn served_names(context: &SessionContext) -> ServedNames {
+    let defaults = context.state().config().options().catalog.clone();
+    let relations = context
+        .catalog(&defaults.default_catalog)
+        .and_then(|catalog| catalog.schema(&defaults.default_schema))
+        .map(|schema| schema.table_names().into_iter().collect())
+        .unwrap_or_default();
+    ServedNames {
+        catalog: defaults.default_catalog,
+        schema: defaults.default_schema,
+        relations,
+    }
 }
 
 /// A hash of what the catalog is built from; unreadable entries count as changes, not errors.

@@ -5,6 +5,8 @@
 //! data folder, and over one statement policy ([`guard`]): only reads, within a time limit, in a
 //! memory pool of fixed size. This module owns starting and stopping; it never plans SQL itself.
 
+mod cache;
+mod changes;
 pub mod config;
 mod flight;
 mod guard;
@@ -33,7 +35,7 @@ pub async fn serve(workspace: &Workspace, args: &ServeArgs) -> Result<()> {
         datafusion_postgres::pgwire::tokio::tokio_rustls::rustls::crypto::ring::default_provider()
             .install_default();
     let runtime = crate::session::bounded_runtime(settings.memory_limit_bytes).build_arc()?;
-    let live = Arc::new(Live::open(workspace.clone(), runtime).await?);
+    let live = Arc::new(Live::open(workspace.clone(), runtime, settings.result_cache_bytes).await?);
     let pg_listener = bind(settings.pg, "--pg").await?;
     let flight_listener = bind(settings.flight, "--flight").await?;
     announce(&settings, &pg_listener, &flight_listener);
@@ -74,7 +76,7 @@ fn announce(settings: &Settings, pg: &TcpListener, flight: &TcpListener) {
     eprintln!("fundq serve: postgres {}", address(pg));
     eprintln!("fundq serve: flight-sql {}", address(flight));
     eprintln!(
-        "fundq serve: read-only; {}; query timeout {} s; memory limit {} MiB; at most {} connections{}",
+        "fundq serve: read-only; {}; query timeout {} s; memory limit {} MiB; result cache {} MiB; at most {} connections{}",
         if settings.users.is_empty() {
             "no authentication (loopback only)".to_string()
         } else {
@@ -82,6 +84,7 @@ fn announce(settings: &Settings, pg: &TcpListener, flight: &TcpListener) {
         },
         settings.query_timeout.as_secs(),
         settings.memory_limit_bytes / (1024 * 1024),
+        settings.result_cache_bytes / (1024 * 1024),
         settings.max_connections,
         if settings.tls.is_some() { "; TLS" } else { "" },
     );

@@ -4,15 +4,16 @@
 //! Arrow to Postgres types, `NUMERIC` for decimals). This module adds what fundq promises on
 //! top: statements pass [`guard`] before they run, results stop at the query timeout, logins
 //! use SCRAM-SHA-256 against the configured users, connections are counted, and each statement
-//! runs on the current [`Live`] catalog.
+//! runs on the current [`Live`] catalog, planned once per catalog snapshot, with answers that
+//! cannot change kept there ([`cache`]).
 
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use datafusion_postgres::Parser;
 use datafusion_postgres::pgwire;
-use datafusion_postgres::{DfSessionService, Parser};
 use futures::Sink;
 use pgwire::api::auth::noop::NoopStartupHandler;
 use pgwire::api::auth::sasl::SASLAuthStartupHandler;
@@ -28,6 +29,7 @@ use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionManager, PgWireServerHandlers, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::response::TransactionStatus;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use pgwire::tokio::{TlsAcceptor, process_socket};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -35,8 +37,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
+use super::cache::{self, Answer, PgStatement, Planned};
 use super::config::{Settings, Tls};
 use super::live::Live;
+use super::live::Snapshot;
 use super::{guard, pg_compat};
 use crate::error::{Error, Result};
 
@@ -282,9 +286,6 @@ struct Service {
     timeout: std::time::Duration,
 }
 
-/// The prepared-statement type of `datafusion-postgres`.
-type Statement = <DfSessionService as ExtendedQueryHandler>::Statement;
-
 impl Service {
     fn refuse(sql: &str) -> PgWireResult<()> {
         match guard::refusal(sql) {
@@ -318,6 +319,29 @@ impl Service {
                 self.timeout.as_secs()
             ),
         )
+    }
+
+    /// The answer kept under `key`, unless the client's transaction has failed (then the
+    /// statement must be refused as Postgres does, which the engine's own path does).
+    fn kept_answer<C: ClientInfo>(
+        snapshot: &Snapshot,
+        client: &C,
+        key: Option<&[u8]>,
+    ) -> Option<Arc<Answer>> {
+        if client.transaction_status() == TransactionStatus::Error {
+            return None;
+        }
+        snapshot.answers.get(key?)
+    }
+
+    /// Keeps the rows of `response` under `key` as they are sent, when there is a key.
+    fn keeping(snapshot: &Snapshot, key: Option<Vec<u8>>, response: Response) -> Response {
+        match (key, response) {
+            (Some(key), Response::Query(query)) => {
+                Response::Query(snapshot.answers.keep(key, query))
+            }
+            (_, response) => response,
+        }
     }
 
     /// Applies the deadline to whatever part of a query is still to run: the rows not yet sent.
@@ -377,15 +401,24 @@ impl SimpleQueryHandler for Service {
         }
         let query = pg_compat::rewrite(query);
         let deadline = Instant::now() + self.timeout;
-        let service = self.live.snapshot().await.pg;
+        let snapshot = self.live.snapshot().await;
+        let planned = planned_query(&snapshot, client, &query).await;
+        let key = planned
+            .filter(|p| p.keeps_answers)
+            .map(|_| cache::simple_key(&query, client.metadata()));
+        if let Some(answer) = Self::kept_answer(&snapshot, client, key.as_deref()) {
+            return Ok(vec![Response::Query(answer.response())]);
+        }
         let responses = tokio::time::timeout_at(
             deadline,
-            SimpleQueryHandler::do_query(&*service, client, &query),
+            SimpleQueryHandler::do_query(&*snapshot.pg, client, &query),
         )
         .await
         .map_err(|_| self.timed_out())??;
+        // A kept statement is one statement, so it has one response.
         Ok(responses
             .into_iter()
+            .map(|response| Self::keeping(&snapshot, key.clone(), response))
             .map(|response| self.bounded(response, deadline))
             .collect())
     }
@@ -393,7 +426,7 @@ impl SimpleQueryHandler for Service {
 
 #[async_trait]
 impl ExtendedQueryHandler for Service {
-    type Statement = Statement;
+    type Statement = PgStatement;
     type QueryParser = GuardedParser;
 
     fn query_parser(&self) -> Arc<Self::QueryParser> {
@@ -415,14 +448,37 @@ impl ExtendedQueryHandler for Service {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let deadline = Instant::now() + self.timeout;
-        let service = self.live.snapshot().await.pg;
+        let snapshot = self.live.snapshot().await;
+        let stored = &portal.statement;
+        let planned = snapshot
+            .statements
+            .plan(
+                &snapshot.pg.query_parser(),
+                client,
+                &stored.statement.0,
+                &stored.parameter_types,
+            )
+            .await?;
+        let key = planned
+            .keeps_answers
+            .then(|| cache::bound_key(&stored.statement.0, portal, client.metadata()));
+        if let Some(answer) = Self::kept_answer(&snapshot, client, key.as_deref()) {
+            return Ok(Response::Query(answer.response()));
+        }
+        // A statement prepared before an import or a view edit runs on today's catalog.
+        let rebound = planned.rebound(portal);
         let response = tokio::time::timeout_at(
             deadline,
-            ExtendedQueryHandler::do_query(&*service, client, portal, max_rows),
+            ExtendedQueryHandler::do_query(
+                &*snapshot.pg,
+                client,
+                rebound.as_ref().unwrap_or(portal),
+                max_rows,
+            ),
         )
         .await
         .map_err(|_| self.timed_out())??;
-        Ok(self.bounded(response, deadline))
+        Ok(self.bounded(Self::keeping(&snapshot, key, response), deadline))
     }
 }
 
@@ -434,7 +490,7 @@ struct GuardedParser {
 
 #[async_trait]
 impl QueryParser for GuardedParser {
-    type Statement = Statement;
+    type Statement = PgStatement;
 
     async fn parse_sql<C>(
         &self,
@@ -446,10 +502,17 @@ impl QueryParser for GuardedParser {
         C: ClientInfo + Unpin + Send + Sync,
     {
         Service::refuse(sql)?;
-        let parser: Arc<Parser> = self.live.snapshot().await.pg.query_parser();
-        parser
-            .parse_sql(client, &pg_compat::rewrite(sql), types)
-            .await
+        let snapshot = self.live.snapshot().await;
+        let planned = snapshot
+            .statements
+            .plan(
+                &snapshot.pg.query_parser(),
+                client,
+                &pg_compat::rewrite(sql),
+                types,
+            )
+            .await?;
+        Ok(planned.statement.as_ref().map(|s| s.statement.clone()))
     }
 
     fn get_parameter_types(&self, statement: &Self::Statement) -> PgWireResult<Vec<Type>> {
@@ -464,6 +527,28 @@ impl QueryParser for GuardedParser {
         self.current_parser()
             .get_result_schema(statement, column_format)
     }
+}
+
+/// A simple-protocol query as planned on `snapshot`, when it is a query at all; `None` for
+/// other statements and for what does not plan (the engine's own path then reports why).
+async fn planned_query<C>(snapshot: &Snapshot, client: &C, sql: &str) -> Option<Arc<Planned>>
+where
+    C: ClientInfo + Unpin + Send + Sync,
+{
+    let head = sql.trim_start().trim_start_matches('(');
+    let is_query = ["select", "with", "values"].iter().any(|word| {
+        head.get(..word.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(word))
+    });
+    if !is_query {
+        return None;
+    }
+    let parser = snapshot.pg.query_parser();
+    snapshot
+        .statements
+        .plan(&parser, client, sql, &[])
+        .await
+        .ok()
 }
 
 impl GuardedParser {
