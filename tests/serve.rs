@@ -532,3 +532,20 @@ fn kept_answers_follow_imports_and_view_edits_and_stay_pinned_with_as_of() {
     );
     assert!(out.contains("view edit and new version: ok"), "{out}");
 }
+
+/// DBeaver lists roles on connect; reading `pg_roles` used to overflow the server's stack and
+/// abort it (datafusion-pg-catalog's provider for an `Arc` calls itself). The catalog's only
+/// role is datafusion-postgres' default `postgres`.
+#[test]
+fn reading_pg_roles_answers_and_the_server_stays_up() {
+    let server = Server::sample();
+    let (code, out, err) = server.psql(
+        "fundq",
+        "",
+        &["-At", "-c", "SELECT rolname FROM pg_catalog.pg_roles ORDER BY 1"],
+    );
+    assert_eq!(code, 0, "{err}\n{}", server.stderr_so_far());
+    assert_eq!(out.trim(), "postgres");
+    let (code, out, err) = server.psql("fundq", "", &["-At", "-c", "SELECT 1 + 1"]);
+    assert_eq!((code, out.trim()), (0, "2"), "still answering: {err}");
+}

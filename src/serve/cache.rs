@@ -83,6 +83,12 @@ pub struct Planned {
 }
 
 impl Planned {
+    /// The logical plan, for a statement that has one (not an empty or a hooked one).
+    pub fn plan(&self) -> Option<&LogicalPlan> {
+        let (_, parsed) = &self.statement.as_ref()?.statement;
+        parsed.as_ref().map(|(_, plan)| plan)
+    }
+
     /// `portal` with this snapshot's plan of its statement, to run here rather than on the
     /// snapshot it was prepared on.
     pub fn rebound(&self, portal: &Portal<PgStatement>) -> Option<Portal<PgStatement>> {

@@ -142,7 +142,9 @@ async fn build(
     }
     let context = Arc::new(session.context().clone());
     let served = served_names(&context);
-    setup_pg_catalog(&context, "datafusion", Arc::new(AuthManager::new()))
+    // The provider by value: datafusion-pg-catalog 0.19's impl for `Arc<T>` calls itself, so a
+    // read of `pg_roles` through an `Arc` overflowed the stack and aborted the server.
+    setup_pg_catalog(&context, "datafusion", AuthManager::new())
         .map_err(|e| Error::Query(*e))?;
     pg_functions::register(&context);
     let pg = Arc::new(DfSessionService::new(context.clone()));

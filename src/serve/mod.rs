@@ -13,6 +13,7 @@ mod guard;
 mod live;
 mod pg;
 mod pg_compat;
+mod pg_exec;
 mod pg_functions;
 
 use std::net::SocketAddr;

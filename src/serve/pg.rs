@@ -12,6 +12,7 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion_postgres::Parser;
 use datafusion_postgres::pgwire;
 use futures::Sink;
@@ -22,7 +23,7 @@ use pgwire::api::auth::{
     AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler,
 };
 use pgwire::api::cancel::DefaultCancelHandler;
-use pgwire::api::portal::Portal;
+use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{FieldInfo, Response, Tag};
 use pgwire::api::stmt::QueryParser;
@@ -37,11 +38,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use super::cache::{self, Answer, PgStatement, Planned};
+use super::cache::{self, PgStatement, Planned};
 use super::config::{Settings, Tls};
 use super::live::Live;
 use super::live::Snapshot;
-use super::{guard, pg_compat};
+use super::{guard, pg_compat, pg_exec};
 use crate::error::{Error, Result};
 
 /// SCRAM's iteration count (Postgres' default).
@@ -321,27 +322,12 @@ impl Service {
         )
     }
 
-    /// The answer kept under `key`, unless the client's transaction has failed (then the
-    /// statement must be refused as Postgres does, which the engine's own path does).
-    fn kept_answer<C: ClientInfo>(
-        snapshot: &Snapshot,
-        client: &C,
-        key: Option<&[u8]>,
-    ) -> Option<Arc<Answer>> {
-        if client.transaction_status() == TransactionStatus::Error {
-            return None;
-        }
-        snapshot.answers.get(key?)
-    }
-
-    /// Keeps the rows of `response` under `key` as they are sent, when there is a key.
-    fn keeping(snapshot: &Snapshot, key: Option<Vec<u8>>, response: Response) -> Response {
-        match (key, response) {
-            (Some(key), Response::Query(query)) => {
-                Response::Query(snapshot.answers.keep(key, query))
-            }
-            (_, response) => response,
-        }
+    /// The plan of a statement over fundq's own relations, to run on fundq's own path
+    /// ([`pg_exec`]) with its answer kept; `None` sends the statement through the engine's
+    /// path, which also refuses statements in a failed transaction as Postgres does.
+    fn own_path<'a, C: ClientInfo>(planned: &'a Planned, client: &C) -> Option<&'a LogicalPlan> {
+        let open = client.transaction_status() != TransactionStatus::Error;
+        planned.plan().filter(|_| planned.keeps_answers && open)
     }
 
     /// Applies the deadline to whatever part of a query is still to run: the rows not yet sent.
@@ -403,11 +389,19 @@ impl SimpleQueryHandler for Service {
         let deadline = Instant::now() + self.timeout;
         let snapshot = self.live.snapshot().await;
         let planned = planned_query(&snapshot, client, &query).await;
-        let key = planned
-            .filter(|p| p.keeps_answers)
-            .map(|_| cache::simple_key(&query, client.metadata()));
-        if let Some(answer) = Self::kept_answer(&snapshot, client, key.as_deref()) {
-            return Ok(vec![Response::Query(answer.response())]);
+        if let Some(plan) = planned.as_deref().and_then(|p| Self::own_path(p, client)) {
+            let key = cache::simple_key(&query, client.metadata());
+            let response = match snapshot.answers.get(&key) {
+                Some(answer) => answer.response(),
+                None => {
+                    let ran = pg_exec::run(&snapshot.context, plan, &Format::UnifiedText);
+                    let response = tokio::time::timeout_at(deadline, ran)
+                        .await
+                        .map_err(|_| self.timed_out())??;
+                    snapshot.answers.keep(key, response)
+                }
+            };
+            return Ok(vec![self.bounded(Response::Query(response), deadline)]);
         }
         let responses = tokio::time::timeout_at(
             deadline,
@@ -415,10 +409,8 @@ impl SimpleQueryHandler for Service {
         )
         .await
         .map_err(|_| self.timed_out())??;
-        // A kept statement is one statement, so it has one response.
         Ok(responses
             .into_iter()
-            .map(|response| Self::keeping(&snapshot, key.clone(), response))
             .map(|response| self.bounded(response, deadline))
             .collect())
     }
@@ -459,11 +451,19 @@ impl ExtendedQueryHandler for Service {
                 &stored.parameter_types,
             )
             .await?;
-        let key = planned
-            .keeps_answers
-            .then(|| cache::bound_key(&stored.statement.0, portal, client.metadata()));
-        if let Some(answer) = Self::kept_answer(&snapshot, client, key.as_deref()) {
-            return Ok(Response::Query(answer.response()));
+        if let Some(plan) = Self::own_path(&planned, client) {
+            let key = cache::bound_key(&stored.statement.0, portal, client.metadata());
+            if let Some(answer) = snapshot.answers.get(&key) {
+                return Ok(self.bounded(Response::Query(answer.response()), deadline));
+            }
+            let ran = pg_exec::run_bound(&snapshot.context, plan, portal);
+            let ran = tokio::time::timeout_at(deadline, ran)
+                .await
+                .map_err(|_| self.timed_out())??;
+            if let Some(response) = ran {
+                let response = Response::Query(snapshot.answers.keep(key, response));
+                return Ok(self.bounded(response, deadline));
+            }
         }
         // A statement prepared before an import or a view edit runs on today's catalog.
         let rebound = planned.rebound(portal);
@@ -478,7 +478,7 @@ impl ExtendedQueryHandler for Service {
         )
         .await
         .map_err(|_| self.timed_out())??;
-        Ok(self.bounded(Self::keeping(&snapshot, key, response), deadline))
+        Ok(self.bounded(response, deadline))
     }
 }
 
