@@ -413,7 +413,7 @@ pub fn first_line_mentioning(sql: &str, word: &str) -> usize {
 }
 
 /// The description of a SQL file: its leading `--` comment lines, joined.
-fn header_description(sql: &str) -> String {
+pub(crate) fn header_description(sql: &str) -> String {
     sql.lines()
         .map(str::trim)
         .take_while(|line| line.starts_with("--"))

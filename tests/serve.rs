@@ -542,10 +542,142 @@ fn reading_pg_roles_answers_and_the_server_stays_up() {
     let (code, out, err) = server.psql(
         "fundq",
         "",
-        &["-At", "-c", "SELECT rolname FROM pg_catalog.pg_roles ORDER BY 1"],
+        &[
+            "-At",
+            "-c",
+            "SELECT rolname FROM pg_catalog.pg_roles ORDER BY 1",
+        ],
     );
     assert_eq!(code, 0, "{err}\n{}", server.stderr_so_far());
     assert_eq!(out.trim(), "postgres");
+    let (code, out, err) = server.psql("fundq", "", &["-At", "-c", "SELECT 1 + 1"]);
+    assert_eq!((code, out.trim()), (0, "2"), "still answering: {err}");
+}
+
+/// `java` and pgjdbc's jar (Debian's libpostgresql-jdbc-java), or `None` (with the reason
+/// printed) when this machine lacks them and CI does not require them.
+fn java_with_pgjdbc() -> Option<(PathBuf, PathBuf)> {
+    let java = PathBuf::from("java");
+    let jar = PathBuf::from("/usr/share/java/postgresql.jar");
+    let has_java = Command::new(&java)
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has_java && jar.is_file() {
+        return Some((java, jar));
+    }
+    let message = format!(
+        "java or {} is missing; .ci/run installs default-jdk-headless and libpostgresql-jdbc-java",
+        jar.display()
+    );
+    assert!(std::env::var("FUNDQ_REQUIRE_CLIENTS").is_err(), "{message}");
+    eprintln!("skipped: {message}");
+    None
+}
+
+/// The Python interpreter with pyodbc, when psqlODBC is installed too; else `None` as
+/// [`python_with_clients`] does.
+fn python_with_psqlodbc() -> Option<PathBuf> {
+    let python = python_with_clients()?;
+    let has_pyodbc = Command::new(&python)
+        .args(["-c", "import pyodbc"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let driver = Path::new("/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so");
+    if has_pyodbc && driver.is_file() {
+        return Some(python);
+    }
+    let message = format!(
+        "{} lacks pyodbc, or {} is missing; .ci/run installs odbc-postgresql and pyodbc",
+        python.display(),
+        driver.display()
+    );
+    assert!(std::env::var("FUNDQ_REQUIRE_CLIENTS").is_err(), "{message}");
+    eprintln!("skipped: {message}");
+    None
+}
+
+/// pgjdbc, as DBeaver, Metabase and Tableau use it: DatabaseMetaData (catalogs, schemas,
+/// tables with their descriptions, columns with precision and scale, the primary key from
+/// sql/tables, no foreign keys, the key's index, functions, procedures, types), prepared
+/// statements past the server-prepare threshold, setMaxRows and fetch size, each checked
+/// against data/*.csv (tests/clients/JdbcClient.java).
+#[test]
+fn pgjdbc_browses_the_catalog_and_reads_exact_amounts() {
+    let Some((java, jar)) = java_with_pgjdbc() else {
+        return;
+    };
+    let server = Server::sample();
+    let out = Command::new(java)
+        .arg("-cp")
+        .arg(jar)
+        .arg("tests/clients/JdbcClient.java")
+        .args(["127.0.0.1", server.pg_port()])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}\nserver: {}",
+        String::from_utf8_lossy(&out.stderr),
+        server.stderr_so_far()
+    );
+    assert!(stdout.contains("jdbc: all checks passed"), "{stdout}");
+}
+
+/// psqlODBC through pyodbc, as Excel, Power BI's ODBC path and Tableau use it: SQLTables,
+/// SQLColumns, SQLPrimaryKeys, SQLForeignKeys, SQLStatistics, SQLGetTypeInfo, parameters,
+/// Chinese text and DECIMAL money as exact decimals (tests/clients/odbc_client.py).
+#[test]
+fn psqlodbc_lists_keys_and_reads_exact_decimals() {
+    let Some(python) = python_with_psqlodbc() else {
+        return;
+    };
+    let server = Server::sample();
+    let out = Command::new(&python)
+        .arg("tests/clients/odbc_client.py")
+        .args(["127.0.0.1", server.pg_port()])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}\nserver: {}",
+        String::from_utf8_lossy(&out.stderr),
+        server.stderr_so_far()
+    );
+    assert!(stdout.contains("odbc: all checks passed"), "{stdout}");
+}
+
+/// The catalog statements of Npgsql (Power BI), Grafana, pgAdmin, DBeaver, Metabase, pgcli and
+/// psqlODBC replayed, SQLAlchemy's Inspector in full (Superset) and psql's `\d`, `\dt`, `\dv`,
+/// `\d+ view`, `\l`, `\dn` run live (tests/clients/catalog_replay.py); the server is still up
+/// after the last one.
+#[test]
+fn bi_tools_catalog_statements_run() {
+    let Some(python) = python_with_clients() else {
+        return;
+    };
+    let server = Server::sample();
+    let out = Command::new(&python)
+        .arg("tests/clients/catalog_replay.py")
+        .args(["127.0.0.1", server.pg_port()])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}\nserver: {}",
+        String::from_utf8_lossy(&out.stderr),
+        server.stderr_so_far()
+    );
+    assert!(
+        stdout.contains("calls ran as the client expects"),
+        "{stdout}"
+    );
     let (code, out, err) = server.psql("fundq", "", &["-At", "-c", "SELECT 1 + 1"]);
     assert_eq!((code, out.trim()), (0, "2"), "still answering: {err}");
 }

@@ -25,7 +25,7 @@ use tokio::sync::Mutex;
 
 use super::cache::{Answers, ServedNames, Statements};
 use super::changes::Changes;
-use super::pg_functions;
+use super::{pg_catalog, pg_functions};
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::workspace::Workspace;
@@ -144,9 +144,12 @@ async fn build(
     let served = served_names(&context);
     // The provider by value: datafusion-pg-catalog 0.19's impl for `Arc<T>` calls itself, so a
     // read of `pg_roles` through an `Arc` overflowed the stack and aborted the server.
-    setup_pg_catalog(&context, "datafusion", AuthManager::new())
-        .map_err(|e| Error::Query(*e))?;
+    setup_pg_catalog(&context, "datafusion", AuthManager::new()).map_err(|e| Error::Query(*e))?;
     pg_functions::register(&context);
+    let described = pg_catalog::describe(&session, &workspace.sql_dir).await;
+    pg_catalog::install(&context, &described)
+        .await
+        .map_err(Error::Query)?;
     let pg = Arc::new(DfSessionService::new(context.clone()));
     Ok(Snapshot {
         fingerprint,

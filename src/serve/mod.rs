@@ -12,9 +12,13 @@ mod flight;
 mod guard;
 mod live;
 mod pg;
+mod pg_catalog;
 mod pg_compat;
+mod pg_describe;
 mod pg_exec;
 mod pg_functions;
+mod pg_keys;
+mod pg_settings;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -308,6 +308,9 @@ impl Service {
                 client.portal_store().rm_statement(name.trim_matches('"'));
             }
         }
+        if tag == "DISCARD ALL" {
+            client.portal_store().clear_portals();
+        }
         Response::Execution(Tag::new(tag))
     }
 
@@ -360,6 +363,9 @@ fn connection_command(query: &str) -> Option<&'static str> {
         ("SAVEPOINT", 2) => Some("SAVEPOINT"),
         ("RELEASE", 2) => Some("RELEASE"),
         ("RELEASE", 3) if words[1].eq_ignore_ascii_case("savepoint") => Some("RELEASE"),
+        // A pooled connection being reset (pgbouncer, Npgsql): a read-only session has no
+        // settings, locks or temporary tables of its own to drop, only open portals.
+        ("DISCARD", 2) if words[1].eq_ignore_ascii_case("all") => Some("DISCARD ALL"),
         _ => None,
     }
 }
@@ -574,6 +580,7 @@ mod tests {
             Some("SAVEPOINT")
         );
         assert_eq!(connection_command("RELEASE SAVEPOINT s"), Some("RELEASE"));
+        assert_eq!(connection_command("discard all;"), Some("DISCARD ALL"));
         assert_eq!(connection_command("SELECT 1"), None);
         assert_eq!(connection_command("DEALLOCATE a; SELECT 1"), None);
     }
