@@ -75,11 +75,12 @@ impl ServedNames {
     }
 }
 
-/// A statement planned on this snapshot (none for an empty one), and whether its answers may
-/// be kept.
+/// A statement planned on this snapshot (none for an empty one).
 pub struct Planned {
     pub statement: Option<Arc<StoredStatement<PgStatement>>>,
-    pub keeps_answers: bool,
+    /// One `SELECT` that gives the same rows while the catalog stays the same
+    /// ([`is_repeatable`]): its answers may be kept, and it runs on fundq's own path.
+    pub repeatable: bool,
 }
 
 impl Planned {
@@ -135,7 +136,7 @@ impl Statements {
             return Ok(planned.clone());
         }
         let statement = parser.parse_sql(client, sql, types).await?;
-        let keeps_answers = is_one_statement(sql)
+        let repeatable = is_one_statement(sql)
             && statement
                 .as_ref()
                 .and_then(|(_, parsed)| parsed.as_ref())
@@ -146,7 +147,7 @@ impl Statements {
         let planned = Arc::new(Planned {
             statement: statement
                 .map(|s| Arc::new(StoredStatement::new(String::new(), s, types.to_vec()))),
-            keeps_answers,
+            repeatable,
         });
         let mut kept = lock(&self.planned);
         kept.put(key, planned.clone());

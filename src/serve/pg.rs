@@ -330,7 +330,7 @@ impl Service {
     /// path, which also refuses statements in a failed transaction as Postgres does.
     fn own_path<'a, C: ClientInfo>(planned: &'a Planned, client: &C) -> Option<&'a LogicalPlan> {
         let open = client.transaction_status() != TransactionStatus::Error;
-        planned.plan().filter(|_| planned.keeps_answers && open)
+        planned.plan().filter(|_| planned.repeatable && open)
     }
 
     /// Applies the deadline to whatever part of a query is still to run: the rows not yet sent.
