@@ -14,6 +14,7 @@
 //! - [`operators`]: `int2vector` subscripts from 0 (psqlODBC), booleans written `'t'`
 //!   (psqlODBC), `regproc` columns (Npgsql, pgjdbc), `LIKE … ESCAPE` (SQLAlchemy), unqualified
 //!   `'pg_class'::regclass` (pgjdbc, pgAdmin, DBeaver);
+//! - [`role_members`]: a recursive walk up role memberships (pgAdmin's connect) is its start;
 //! - [`show`]: `SHOW` of a server setting reads fundq's `pg_settings`.
 //!
 //! datafusion-postgres' own compatibility rules run afterwards, on the rewritten text. A
@@ -23,6 +24,7 @@
 
 mod operators;
 mod per_column;
+mod role_members;
 mod select_list;
 mod show;
 mod subqueries;
@@ -41,9 +43,10 @@ type Rewrite = fn(&mut Statement) -> bool;
 /// In order: a later rewrite sees what an earlier one made (an `ARRAY(…)` turned into an
 /// aggregate is no longer a lookup to wrap; set-returning functions are wrapped before repeated
 /// names are counted).
-const REWRITES: [Rewrite; 5] = [
+const REWRITES: [Rewrite; 6] = [
     show::rewrite,
     per_column::rewrite,
+    role_members::rewrite,
     subqueries::rewrite,
     select_list::rewrite,
     operators::rewrite,

@@ -263,8 +263,7 @@ FROM
     pg_catalog.pg_roles as roles
 WHERE
     rolname = current_user
-""", "simple", known_gap="a recursive CTE that refers to the outer row (roles.oid), which DataFusion 55 "
-   "cannot plan; pgAdmin cannot finish connecting"),
+""", "simple"),
     Statement("pgadmin", "connect: replication type", """
 SELECT CASE
     WHEN (SELECT count(extname) FROM pg_catalog.pg_extension WHERE extname='bdr') > 0
