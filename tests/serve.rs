@@ -607,23 +607,12 @@ fn pgjdbc_browses_the_catalog_and_reads_exact_amounts() {
     let Some((java, jar)) = java_with_pgjdbc() else {
         return;
     };
-    let server = Server::sample();
-    let out = Command::new(java)
+    let mut program = Command::new(java);
+    program
         .arg("-cp")
         .arg(jar)
-        .arg("tests/clients/JdbcClient.java")
-        .args(["127.0.0.1", server.pg_port()])
-        .current_dir(root())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}\nserver: {}",
-        String::from_utf8_lossy(&out.stderr),
-        server.stderr_so_far()
-    );
-    assert!(stdout.contains("jdbc: all checks passed"), "{stdout}");
+        .arg("tests/clients/JdbcClient.java");
+    assert_client_passes(&Server::sample(), program, "jdbc: all checks passed");
 }
 
 /// psqlODBC through pyodbc, as Excel, Power BI's ODBC path and Tableau use it: SQLTables,
@@ -634,21 +623,9 @@ fn psqlodbc_lists_keys_and_reads_exact_decimals() {
     let Some(python) = python_with_psqlodbc() else {
         return;
     };
-    let server = Server::sample();
-    let out = Command::new(&python)
-        .arg("tests/clients/odbc_client.py")
-        .args(["127.0.0.1", server.pg_port()])
-        .current_dir(root())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}\nserver: {}",
-        String::from_utf8_lossy(&out.stderr),
-        server.stderr_so_far()
-    );
-    assert!(stdout.contains("odbc: all checks passed"), "{stdout}");
+    let mut program = Command::new(&python);
+    program.arg("tests/clients/odbc_client.py");
+    assert_client_passes(&Server::sample(), program, "odbc: all checks passed");
 }
 
 /// The catalog statements of Npgsql (Power BI), Grafana, pgAdmin, DBeaver, Metabase, pgcli and
@@ -661,8 +638,17 @@ fn bi_tools_catalog_statements_run() {
         return;
     };
     let server = Server::sample();
-    let out = Command::new(&python)
-        .arg("tests/clients/catalog_replay.py")
+    let mut program = Command::new(&python);
+    program.arg("tests/clients/catalog_replay.py");
+    assert_client_passes(&server, program, "calls ran as the client expects");
+    let (code, out, err) = server.psql("fundq", "", &["-At", "-c", "SELECT 1 + 1"]);
+    assert_eq!((code, out.trim()), (0, "2"), "still answering: {err}");
+}
+
+/// Runs a client program against `server` (its last two arguments are the host and port), from
+/// the repository root: it must exit 0 and print `done`.
+fn assert_client_passes(server: &Server, mut program: Command, done: &str) {
+    let out = program
         .args(["127.0.0.1", server.pg_port()])
         .current_dir(root())
         .output()
@@ -674,10 +660,5 @@ fn bi_tools_catalog_statements_run() {
         String::from_utf8_lossy(&out.stderr),
         server.stderr_so_far()
     );
-    assert!(
-        stdout.contains("calls ran as the client expects"),
-        "{stdout}"
-    );
-    let (code, out, err) = server.psql("fundq", "", &["-At", "-c", "SELECT 1 + 1"]);
-    assert_eq!((code, out.trim()), (0, "2"), "still answering: {err}");
+    assert!(stdout.contains(done), "{stdout}");
 }
