@@ -351,10 +351,7 @@ impl Stream for Keeping {
 /// The key of a planned statement: its text and declared parameter types.
 fn statement_key(sql: &str, types: &[Option<Type>]) -> Vec<u8> {
     let mut key = KeyWriter::default();
-    key.part(sql.as_bytes());
-    for ty in types {
-        key.part(&ty.as_ref().map_or(0, Type::oid).to_be_bytes());
-    }
+    key.statement(sql, types);
     key.0
 }
 
@@ -366,7 +363,7 @@ pub fn bound_key<S>(
 ) -> Vec<u8> {
     let mut key = KeyWriter::default();
     key.part(b"extended");
-    key.part(&statement_key(sql, &portal.statement.parameter_types));
+    key.statement(sql, &portal.statement.parameter_types);
     key.format(&portal.parameter_format);
     for parameter in &portal.parameters {
         match parameter {
@@ -397,6 +394,15 @@ impl KeyWriter {
         self.0
             .extend_from_slice(&(bytes.len() as u64).to_be_bytes());
         self.0.extend_from_slice(bytes);
+    }
+
+    /// A statement's text and declared parameter types, their count first.
+    fn statement(&mut self, sql: &str, types: &[Option<Type>]) {
+        self.part(sql.as_bytes());
+        self.part(&(types.len() as u64).to_be_bytes());
+        for ty in types {
+            self.part(&ty.as_ref().map_or(0, Type::oid).to_be_bytes());
+        }
     }
 
     fn format(&mut self, format: &Format) {

@@ -39,12 +39,7 @@ impl Changes {
         let Some(watcher) = &self.watcher else {
             return true;
         };
-        // Reading and counting under one lock: a statement that finds the queue empty because
-        // another just drained it must still see that other's count.
-        let _draining = lock(&watcher.draining);
-        if watcher.drain() {
-            self.seen.fetch_add(1, Ordering::SeqCst);
-        }
+        let _counted = self.count_events(watcher);
         self.seen.load(Ordering::SeqCst) != self.compared.load(Ordering::SeqCst)
     }
 
@@ -52,13 +47,21 @@ impl Changes {
     /// to [`Changes::compared`] once a fingerprint taken after this call has been compared.
     pub fn begin_comparison(&self) -> u64 {
         if let Some(watcher) = &self.watcher {
-            let _draining = lock(&watcher.draining);
-            if watcher.drain() {
-                self.seen.fetch_add(1, Ordering::SeqCst);
-            }
+            let _counted = self.count_events(watcher);
             watcher.watch_folders();
         }
         self.seen.load(Ordering::SeqCst)
+    }
+
+    /// Reads the queued events and counts them as one, holding the returned lock: a statement
+    /// that finds the queue empty because another just drained it must still see that
+    /// other's count.
+    fn count_events<'a>(&self, watcher: &'a Watcher) -> std::sync::MutexGuard<'a, ()> {
+        let draining = lock(&watcher.draining);
+        if watcher.drain() {
+            self.seen.fetch_add(1, Ordering::SeqCst);
+        }
+        draining
     }
 
     pub fn compared(&self, token: u64) {
