@@ -308,6 +308,7 @@ fn the_sample_rebuilds_from_its_source_csvs() {
         ("items.csv", "item"),
         ("regions.csv", "region"),
         ("ledger.csv", "ledger"),
+        ("ledger_period.csv", "ledger_period"),
         ("headcount.csv", "headcount"),
         ("benefit_standards.csv", "benefit_standard"),
     ] {
