@@ -49,8 +49,8 @@ use crate::workspace::Workspace;
 pub enum ImportMode {
     /// Add the rows; a key that is already stored is an error.
     Append,
-    /// Replace the (region, year, scenario) slices present in the file; the whole table when it
-    /// has none of those columns.
+    /// Replace the (region, year, scenario) slices present in the file (for `ledger_period`:
+    /// the (region, period) slices); the whole table when it has none of those columns.
     Replace,
 }
 
@@ -97,7 +97,7 @@ pub struct ImportSummary {
 }
 
 /// Columns that cut a table into the slices `--mode replace` swaps out.
-const SLICE_COLUMNS: [&str; 3] = ["region_code", "year", "scenario"];
+const SLICE_COLUMNS: [&str; 4] = ["region_code", "year", "period", "scenario"];
 
 /// Rows parsed and checked at a time; memory is bounded by this, not by the file.
 const CHUNK_ROWS: usize = 65_536;
@@ -210,7 +210,12 @@ fn open_rows(
     let Some(layout) = &options.wide else {
         return Ok((rows, Vec::new()));
     };
-    let (sheet, notes) = input::reshape_wide(file, rows.read_all()?, layout, sql_dir)?;
+    let (sheet, notes) = match layout.period {
+        Some(period) => {
+            input::reshape_period_table(file, rows.read_all()?, layout, period, sql_dir)?
+        }
+        None => input::reshape_wide(file, rows.read_all()?, layout, sql_dir)?,
+    };
     Ok((RowReader::from_sheet(file, sheet), notes))
 }
 
@@ -623,7 +628,7 @@ impl ColumnPlan {
         for field in definition.schema.fields() {
             let source = match position(field.name()) {
                 Some(i) => Source::Column(i),
-                None => match (is_yuan(field), position("amount"), position("unit")) {
+                None => match (is_yuan(field), amount_column(field, definition, headers), position("unit")) {
                     (true, Some(amount), Some(unit)) => Source::AmountWithUnit { amount, unit },
                     (true, Some(amount), None) if file_unit.is_some() => {
                         Source::AmountInFileUnit { amount }
@@ -714,6 +719,21 @@ impl Source {
             Source::Missing => "(missing)".into(),
         }
     }
+}
+
+/// The file column that gives a `<name>_yuan` column with a unit: `<name>` (`cumulative` for
+/// `cumulative_yuan`), else `amount` when it is the table's only yuan column (so `amount` gives
+/// `monthly_amount_yuan`).
+fn amount_column(field: &Field, definition: &TableDef, headers: &[String]) -> Option<usize> {
+    let position = |name: &str| headers.iter().position(|h| h == name);
+    let stem = field.name().strip_suffix("_yuan")?;
+    let yuan_columns = definition
+        .schema
+        .fields()
+        .iter()
+        .filter(|f| is_yuan(f))
+        .count();
+    position(stem).or_else(|| (yuan_columns == 1).then(|| position("amount")).flatten())
 }
 
 fn is_yuan(field: &Field) -> bool {
@@ -1038,6 +1058,9 @@ async fn rule_problems(
     definition: &TableDef,
 ) -> Result<Vec<String>> {
     let rules = sql_files_in(&workspace.sql_dir.join("import").join(&definition.name))?;
+    if !session.has_relation(&definition.name) {
+        session.register_empty(&definition.name, definition.schema.clone())?;
+    }
     let mut problems = Vec::new();
     for rule in rules {
         let sql = std::fs::read_to_string(&rule).map_err(|e| Error::io(&rule, e))?;
@@ -1134,7 +1157,7 @@ fn key_strings(batch: &RecordBatch, definition: &TableDef) -> Result<Vec<String>
         .collect())
 }
 
-/// The predicate selecting the (region, year, scenario) slices present in `rows`.
+/// The predicate selecting the (region, year, period, scenario) slices present in `rows`.
 async fn replace_predicate(rows: &DataFrame) -> Result<WriteMode> {
     let slice_columns: Vec<&str> = SLICE_COLUMNS
         .into_iter()

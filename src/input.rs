@@ -30,6 +30,7 @@ use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::period::Period;
 
 /// Scenario names that may appear as columns of a long file.
 const SCENARIO_COLUMNS: [&str; 3] = ["budget", "adjusted_budget", "actual"];
@@ -58,6 +59,9 @@ pub struct WideLayout {
     pub region_code: String,
     pub year: i32,
     pub fund_code: String,
+    /// A period table (社预执行表) of this month or quarter: items down the first column,
+    /// 当期执行数 / 累计执行数 / 上年同期累计执行数 across (see [`reshape_period_table`]).
+    pub period: Option<Period>,
 }
 
 /// What [`inspect`] learnt about a file before its rows are read.
@@ -675,6 +679,98 @@ pub fn reshape_wide(
     ]
     .map(str::to_string)
     .to_vec();
+    Ok((
+        Sheet {
+            headers,
+            rows,
+            problems,
+        },
+        notes,
+    ))
+}
+
+/// Reshapes a period execution table (社预执行表) of `layout.period`: the first column names the
+/// item, the other columns are labelled as in `sql/import/period_columns.csv` (当期执行数 →
+/// amount, 累计执行数 → cumulative, 上年同期累计执行数 → the cumulative of the same period a
+/// year before). Each item row becomes a `ledger_period` row (region_code, period, fund_code,
+/// item_code, amount, cumulative), plus one for the year before where that column is filled.
+/// Budget columns (年预算数, 调整后预算数: the annual ledger holds budgets), derived rates
+/// (预算执行进度, 增长) and total rows (合计, 总收入, …) are left out and listed in the notes.
+pub fn reshape_period_table(
+    file: &Path,
+    sheet: Sheet,
+    layout: &WideLayout,
+    period: Period,
+    sql_dir: &Path,
+) -> Result<(Sheet, Vec<String>)> {
+    let labels: HashMap<String, (String, i32)> =
+        read_pairs(&sql_dir.join("import").join("period_columns.csv"), 3)?
+            .into_iter()
+            .map(|r| (r[0].clone(), (r[1].clone(), r[2].parse().unwrap_or(0))))
+            .collect();
+    let mut notes = Vec::new();
+    let mut problems = sheet.problems;
+    // (file column, amount or cumulative, year offset)
+    let mut columns = Vec::new();
+    for (i, header) in sheet.headers.iter().enumerate().skip(1) {
+        match labels.get(header) {
+            Some((target, offset)) => columns.push((i, target.as_str(), *offset)),
+            None if header.contains("预算") && !header.contains("进度") => notes.push(format!(
+                "column `{header}` is a budget; budgets are the annual ledger's (import them with \
+                 --table ledger), so it is left out"
+            )),
+            None if header.contains('率') || header.contains("进度") || header.contains("增长") => {
+                notes.push(format!("column `{header}` is a derived rate and is left out"))
+            }
+            None if header.is_empty() => {}
+            None => problems.push(format!(
+                "{}: header: column `{header}` is not a column of the period table; expected one \
+                 of {} (sql/import/period_columns.csv), a budget or a rate",
+                file.display(),
+                sorted_keys(&labels)
+            )),
+        }
+    }
+    let mut rows = Vec::new();
+    for row in &sheet.rows {
+        let item = row.cells.first().map(String::as_str).unwrap_or("");
+        if is_total_label(item) {
+            notes.push(format!(
+                "row {} (`{item}`) is a total; totals are derived, not stored, so it is left out",
+                row.number
+            ));
+            continue;
+        }
+        for offset in [0, -1] {
+            let period = if offset == 0 { period } else { period.year_before() };
+            let value = |target: &str| {
+                columns
+                    .iter()
+                    .find(|(_, t, o)| *t == target && *o == offset)
+                    .and_then(|(i, _, _)| row.cells.get(*i).cloned())
+                    .unwrap_or_default()
+            };
+            let (amount, cumulative) = (value("amount"), value("cumulative"));
+            if item.is_empty() || (amount.is_empty() && cumulative.is_empty()) {
+                continue;
+            }
+            rows.push(Row {
+                number: row.number,
+                cells: vec![
+                    layout.region_code.clone(),
+                    period.to_string(),
+                    layout.fund_code.clone(),
+                    item.to_string(),
+                    amount,
+                    cumulative,
+                ],
+                source_column: None,
+            });
+        }
+    }
+    let headers = ["region_code", "period", "fund_code", "item_code", "amount", "cumulative"]
+        .map(str::to_string)
+        .to_vec();
     Ok((
         Sheet {
             headers,

@@ -18,6 +18,7 @@ pub mod import;
 pub mod input;
 pub mod lock;
 pub mod output;
+pub mod period;
 pub mod report;
 pub mod serve;
 pub mod session;

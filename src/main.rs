@@ -11,6 +11,7 @@ use fundq::export::ExportFormat;
 use fundq::generator::GenOptions;
 use fundq::import::{ImportMode, ImportOptions};
 use fundq::input::WideLayout;
+use fundq::period::Period;
 use fundq::output::OutputFormat;
 use fundq::report::{Language, ReportFormat, ReportRequest};
 use fundq::serve::ServeArgs;
@@ -122,15 +123,20 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         reject: Option<PathBuf>,
         /// `wide`: the report's table shape, item names as columns and rows labelled 预算数 /
-        /// 实际执行数 / 上年同期; needs --region, --year, --fund and --unit.
+        /// 实际执行数 / 上年同期; needs --region, --year, --fund and --unit. With --period (and
+        /// --table ledger_period) it is a period execution table instead: items down the first
+        /// column, 当期执行数 / 累计执行数 / 上年同期累计执行数 across.
         #[arg(long, value_enum, default_value = "long")]
         layout: Layout,
         /// Region code of a wide-layout file.
         #[arg(long, required_if_eq("layout", "wide"))]
         region: Option<String>,
         /// Year of a wide-layout file (上年同期 rows are the year before).
-        #[arg(long, required_if_eq("layout", "wide"))]
+        #[arg(long, conflicts_with = "period")]
         year: Option<i32>,
+        /// Month (2023-09) or quarter (2023-Q3) of a wide-layout period execution table.
+        #[arg(long)]
+        period: Option<Period>,
         /// Fund (code or Chinese name) of a wide-layout file.
         #[arg(long, required_if_eq("layout", "wide"))]
         fund: Option<String>,
@@ -154,14 +160,18 @@ enum Command {
     },
     /// Write the annual fund report of a region and year (one chapter per fund): tables from
     /// sql/report/tables/, charts from sql/report/charts/, templates sql/report/report.html
-    /// and report.md, labels sql/report/labels/<lang>.json.
+    /// and report.md, labels sql/report/labels/<lang>.json. With --period, the budget
+    /// execution report of a month or quarter instead, from sql/report/period/.
     Report {
         /// Region code, for example 640121.
         #[arg(long)]
         region: String,
         /// Report year, for example 2022.
+        #[arg(long, required_unless_present = "period", conflicts_with = "period")]
+        year: Option<i32>,
+        /// Month (2023-09) or quarter (2023-Q3) of a budget execution report (序时进度).
         #[arg(long)]
-        year: i32,
+        period: Option<Period>,
         /// html (charts embedded), md (charts as SVG files next to it) or xlsx (a sheet per table).
         #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
         format: ReportFormat,
@@ -354,15 +364,23 @@ async fn dispatch(cli: Cli) -> fundq::Result<()> {
             layout,
             region,
             year,
+            period,
             fund,
         } => {
-            let wide = match (layout, region, year, fund) {
+            let wide = match (layout, region, year.or(period.map(|p| p.year)), fund) {
                 (Layout::Wide, Some(region_code), Some(year), Some(fund_code)) => {
                     Some(WideLayout {
                         region_code,
                         year,
                         fund_code,
+                        period,
                     })
+                }
+                (Layout::Wide, ..) => {
+                    return Err(fundq::Error::Usage(
+                        "--layout wide needs --year (or --period for a period execution table)"
+                            .into(),
+                    ));
                 }
                 _ => None,
             };
@@ -392,6 +410,7 @@ async fn dispatch(cli: Cli) -> fundq::Result<()> {
         Command::Report {
             region,
             year,
+            period,
             format,
             output,
             lang,
@@ -399,7 +418,8 @@ async fn dispatch(cli: Cli) -> fundq::Result<()> {
         } => {
             let request = ReportRequest {
                 region,
-                year,
+                year: year.or(period.map(|p| p.year)).unwrap_or_default(),
+                period,
                 format,
                 output,
                 lang,

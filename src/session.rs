@@ -10,7 +10,7 @@ use std::num::NonZeroUsize;
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::Schema;
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::catalog::MemTable;
 use datafusion::catalog::view::ViewTable;
 use datafusion::dataframe::DataFrame;
@@ -171,6 +171,15 @@ impl Session {
         })?;
         let options = ParquetReadOptions::default().schema(schema);
         self.ctx.register_parquet(name, location, options).await?;
+        self.registered.insert(name.to_string());
+        Ok(())
+    }
+
+    /// Makes `name` queryable as an empty table with `schema`'s columns (a table's own import
+    /// rules read what is stored: before its first import, nothing).
+    pub fn register_empty(&mut self, name: &str, schema: SchemaRef) -> Result<()> {
+        self.ctx
+            .register_table(name, Arc::new(EmptyTable::new(schema)))?;
         self.registered.insert(name.to_string());
         Ok(())
     }

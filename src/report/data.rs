@@ -1,4 +1,4 @@
-//! Runs the report's SQL files (`sql/report/`) with `$region` and `$year` bound and turns their
+//! Runs the report's SQL files (`sql/report/`) with `$region`, `$year` (and `$period`) bound and turns their
 //! rows into text cells. Every figure comes from SQL; this file only reads and formats values.
 
 use std::collections::HashMap;
@@ -45,25 +45,44 @@ impl Records {
     }
 }
 
-/// Runs the SQL file at `path` with `$region` and `$year` bound to the report's values.
-pub async fn run_file(
-    session: &mut Session,
-    path: &Path,
-    region: &str,
-    year: i32,
-) -> Result<Records> {
+/// The values a report query may use: `$region`, `$year` and, in a period report, `$period`.
+pub struct Bindings {
+    pub region: String,
+    pub year: i32,
+    pub period: Option<String>,
+}
+
+impl Bindings {
+    fn value(&self, name: &str) -> Option<String> {
+        match name {
+            "region" => Some(self.region.clone()),
+            "year" => Some(self.year.to_string()),
+            "period" => self.period.clone(),
+            _ => None,
+        }
+    }
+
+    fn names(&self) -> &'static str {
+        match self.period {
+            Some(_) => "$region, $year and $period",
+            None => "$region and $year",
+        }
+    }
+}
+
+/// Runs the SQL file at `path` with the report's values bound (see [`Bindings`]).
+pub async fn run_file(session: &mut Session, path: &Path, bindings: &Bindings) -> Result<Records> {
     let sql = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let frame = session.sql_frame(&sql, path).await?;
-    let given = [("region", region.to_string()), ("year", year.to_string())];
     let expected = frame.logical_plan().get_parameter_types()?;
     let mut values = HashMap::new();
     for (placeholder, data_type) in &expected {
         let name = placeholder.trim_start_matches('$');
-        let Some((_, text)) = given.iter().find(|(n, _)| *n == name) else {
+        let Some(text) = bindings.value(name) else {
             return Err(Error::SqlFile {
                 file: path.to_path_buf(),
                 line: crate::catalog::first_line_mentioning(&sql, name),
-                message: format!("a report query can use $region and $year, not ${name}"),
+                message: format!("a report query can use {}, not ${name}", bindings.names()),
             });
         };
         let data_type = data_type.clone().ok_or_else(|| Error::SqlFile {
@@ -71,7 +90,7 @@ pub async fn run_file(
             line: crate::catalog::first_line_mentioning(&sql, name),
             message: format!("cannot tell the type of ${name}; compare it with a column"),
         })?;
-        let value = ScalarValue::try_from_string(text.clone(), &data_type)?;
+        let value = ScalarValue::try_from_string(text, &data_type)?;
         values.insert(name.to_string(), value);
     }
     let frame = frame.with_param_values(values)?;

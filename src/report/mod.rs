@@ -1,4 +1,5 @@
-//! `fundq report`: the annual fund report for one region and year, as HTML, Markdown or xlsx.
+//! `fundq report`: the annual fund report for one region and year, as HTML, Markdown or xlsx,
+//! or (with a period) the budget execution report of a month or quarter.
 //!
 //! This module owns the report's shape: one chapter per fund with ledger rows, the tables of
 //! `sql/report/tables/*.sql` (one table per file, in file-name order), the charts of
@@ -6,9 +7,14 @@
 //! table with their notes, and the summary of `sql/report/summary.sql`. Every figure comes from
 //! SQL; Rust only picks labels (`sql/report/labels/<lang>.json`), draws charts and fills the
 //! templates (`sql/report/report.html`, `report.md`). It must not compute any figure itself.
+//!
+//! A period report has the same shape and templates, with its own queries in
+//! `sql/report/period/` (same file names, `$period` bound too) and labels in
+//! `sql/report/period/labels/<lang>.json` laid over the annual ones.
 
 mod charts;
 mod data;
+mod docx;
 mod render;
 
 use std::collections::BTreeMap;
@@ -18,6 +24,7 @@ use clap::ValueEnum;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::period::Period;
 use crate::session::Session;
 use crate::storage::AsOf;
 use crate::workspace::Workspace;
@@ -33,6 +40,9 @@ const SHARED_VIEWS: &[&str] = &[
     "variance_flag_v1",
 ];
 
+/// The same for a period report.
+const SHARED_PERIOD_VIEWS: &[&str] = &["item_amount_v1", "period_amount_v1", "period_execution_v1"];
+
 /// The file formats of a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum ReportFormat {
@@ -43,6 +53,8 @@ pub enum ReportFormat {
     Md,
     /// An Excel workbook, one sheet per table, numbers as numbers.
     Xlsx,
+    /// A Word document: headings per fund, real tables, the explanations (no charts).
+    Docx,
 }
 
 impl ReportFormat {
@@ -51,6 +63,7 @@ impl ReportFormat {
             ReportFormat::Html => "html",
             ReportFormat::Md => "md",
             ReportFormat::Xlsx => "xlsx",
+            ReportFormat::Docx => "docx",
         }
     }
 }
@@ -80,6 +93,8 @@ impl Language {
 pub struct ReportRequest {
     pub region: String,
     pub year: i32,
+    /// A month or quarter of `year`: the budget execution report of that period.
+    pub period: Option<Period>,
     pub format: ReportFormat,
     pub output: Option<PathBuf>,
     pub lang: Language,
@@ -165,12 +180,11 @@ pub struct Chart {
 /// `fundq report`: gathers the report and writes it in the requested format.
 pub async fn write_report(workspace: &Workspace, request: &ReportRequest) -> Result<PathBuf> {
     let output = request.output.clone().unwrap_or_else(|| {
-        PathBuf::from(format!(
-            "{}-{}-fund-report.{}",
-            request.region,
-            request.year,
-            request.format.extension()
-        ))
+        let name = match request.period {
+            Some(period) => format!("{}-{period}-fund-execution", request.region),
+            None => format!("{}-{}-fund-report", request.region, request.year),
+        };
+        PathBuf::from(format!("{name}.{}", request.format.extension()))
     });
     let chart_prefix = output
         .file_stem()
@@ -182,6 +196,7 @@ pub async fn write_report(workspace: &Workspace, request: &ReportRequest) -> Res
         ReportFormat::Html => render::html(&templates, &report, &output)?,
         ReportFormat::Md => render::markdown(&templates, &report, &output)?,
         ReportFormat::Xlsx => render::xlsx(&report, &output)?,
+        ReportFormat::Docx => docx::docx(&report, &output)?,
     }
     Ok(output)
 }
@@ -191,32 +206,41 @@ async fn gather(
     request: &ReportRequest,
     chart_prefix: &str,
 ) -> Result<Report> {
-    let folder = workspace.sql_dir.join("report");
-    let labels = Labels::load(&folder, request.lang)?;
+    let annual_folder = workspace.sql_dir.join("report");
+    let (folder, shared_views) = match request.period {
+        Some(_) => (annual_folder.join("period"), SHARED_PERIOD_VIEWS),
+        None => (annual_folder.clone(), SHARED_VIEWS),
+    };
+    let labels = Labels::load(&annual_folder, &folder, request.lang)?;
     let mut session = Session::connect(workspace).await?;
     let (region, year) = (request.region.as_str(), request.year);
-    let region_name = check_period(&mut session, &folder, region, year).await?;
-    for relation in SHARED_VIEWS {
+    let bindings = &data::Bindings {
+        region: region.to_string(),
+        year,
+        period: request.period.map(|p| p.to_string()),
+    };
+    let region_name = check_period(&mut session, &folder, bindings).await?;
+    for relation in shared_views {
         session.materialize_view(relation).await?;
     }
 
-    let funds = data::run_file(&mut session, &folder.join("funds.sql"), region, year).await?;
+    let funds = data::run_file(&mut session, &folder.join("funds.sql"), bindings).await?;
     let mut chapters = chapters(&funds, &labels, request.lang)?;
     let fund_names: BTreeMap<String, String> = chapters
         .iter()
         .map(|c| (c.fund_code.clone(), c.name.clone()))
         .collect();
     for path in data::sql_files(&folder.join("tables"))? {
-        let records = data::run_file(&mut session, &path, region, year).await?;
+        let records = data::run_file(&mut session, &path, bindings).await?;
         add_tables(&mut chapters, &records, &data::table_key(&path), &labels)?;
     }
     let variances =
-        data::run_file(&mut session, &folder.join("variances.sql"), region, year).await?;
+        data::run_file(&mut session, &folder.join("variances.sql"), bindings).await?;
     add_variances(&mut chapters, &variances, &labels)?;
 
     let mut overview_charts = Vec::new();
     for path in data::sql_files(&folder.join("charts"))? {
-        let records = data::run_file(&mut session, &path, region, year).await?;
+        let records = data::run_file(&mut session, &path, bindings).await?;
         let key = data::table_key(&path);
         for (fund, chart) in charts::charts(&records, &key, &labels, &fund_names, chart_prefix)? {
             match chapters
@@ -229,7 +253,7 @@ async fn gather(
         }
     }
 
-    let summary = data::run_file(&mut session, &folder.join("summary.sql"), region, year).await?;
+    let summary = data::run_file(&mut session, &folder.join("summary.sql"), bindings).await?;
     let count = |name: &str| -> Result<String> {
         let column = summary.column(name)?;
         Ok(if summary.rows.is_empty() {
@@ -238,17 +262,22 @@ async fn gather(
             summary.text(0, column).to_string()
         })
     };
-    let summary_text = labels
-        .text("summary")
-        .replace("{flagged}", &count("flagged")?)
-        .replace("{explained}", &count("explained")?)
-        .replace("{missing}", &count("missing")?);
+    // Every column of summary.sql's row fills its `{column}` in the label's text.
+    let mut summary_text = labels.text("summary");
+    for (name, _) in &summary.columns {
+        summary_text = summary_text.replace(&format!("{{{name}}}"), &count(name)?);
+    }
+    let period_name = request
+        .period
+        .map(|p| labels.value(&p.label_key()))
+        .unwrap_or_default();
     Ok(Report {
         lang: request.lang.code(),
         title: labels
             .text("title")
             .replace("{region}", &region_name)
-            .replace("{year}", &year.to_string()),
+            .replace("{year}", &year.to_string())
+            .replace("{period}", &period_name),
         region_code: region.to_string(),
         year,
         as_of: workspace.as_of.as_ref().map(|a| match a {
@@ -263,21 +292,25 @@ async fn gather(
     })
 }
 
-/// Checks that the ledger has the region and year; the error lists what it has.
+/// Checks that the ledger has the region and year (or period); the error lists what it has.
 async fn check_period(
     session: &mut Session,
     folder: &Path,
-    region: &str,
-    year: i32,
+    bindings: &data::Bindings,
 ) -> Result<String> {
-    let periods = data::run_file(session, &folder.join("periods.sql"), region, year).await?;
+    let region = bindings.region.as_str();
+    let (wanted, column) = match &bindings.period {
+        Some(period) => (period.clone(), "period"),
+        None => (bindings.year.to_string(), "year"),
+    };
+    let periods = data::run_file(session, &folder.join("periods.sql"), bindings).await?;
     let (code, name, years) = (
         periods.column("region_code")?,
         periods.column("region_name")?,
-        periods.column("year")?,
+        periods.column(column)?,
     );
     for row in 0..periods.rows.len() {
-        if periods.text(row, code) == region && periods.text(row, years) == year.to_string() {
+        if periods.text(row, code) == region && periods.text(row, years) == wanted {
             let region_name = periods.text(row, name);
             return Ok(if region_name.is_empty() {
                 region.to_string()
@@ -304,7 +337,7 @@ async fn check_period(
         format!("the ledger has:\n{}", lines.join("\n"))
     };
     Err(Error::Usage(format!(
-        "no ledger rows for region {region} in {year}; {listing}"
+        "no ledger rows for region {region} in {wanted}; {listing}"
     )))
 }
 
@@ -444,20 +477,45 @@ fn place_chart(chapter: &mut Chapter, chart: Chart) {
     }
 }
 
+fn read_json(path: &Path) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| Error::SqlFile {
+        file: path.to_path_buf(),
+        line: e.line(),
+        message: format!("not valid JSON: {e}"),
+    })
+}
+
+/// Sets every entry of `over` in `base`, section by section (`tables`, `columns`, …).
+fn lay_over(base: &mut serde_json::Value, over: serde_json::Value) {
+    match (base, over) {
+        (serde_json::Value::Object(base), serde_json::Value::Object(over)) => {
+            for (key, value) in over {
+                match base.get_mut(&key) {
+                    Some(existing) if existing.is_object() => lay_over(existing, value),
+                    _ => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (base, over) => *base = over,
+    }
+}
+
 /// The labels of one language, `sql/report/labels/<lang>.json`.
 pub struct Labels {
     json: serde_json::Value,
 }
 
 impl Labels {
-    fn load(folder: &Path, lang: Language) -> Result<Labels> {
-        let path = folder.join("labels").join(format!("{}.json", lang.code()));
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let json = serde_json::from_str(&text).map_err(|e| Error::SqlFile {
-            file: path.clone(),
-            line: e.line(),
-            message: format!("not valid JSON: {e}"),
-        })?;
+    /// The annual report's labels, with those of `folder` (a period report's) laid over them.
+    fn load(annual_folder: &Path, folder: &Path, lang: Language) -> Result<Labels> {
+        let file = |folder: &Path| folder.join("labels").join(format!("{}.json", lang.code()));
+        let mut json = read_json(&file(annual_folder))?;
+        if folder != annual_folder {
+            lay_over(&mut json, read_json(&file(folder))?);
+        }
         Ok(Labels { json })
     }
 
