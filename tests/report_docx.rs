@@ -209,3 +209,36 @@ fn drafted_explanations_fill_from_their_sql() {
         }
     }
 }
+
+/// The reports show the draft beside the placeholder while the note table has no text, and the
+/// analyst's note alone once it has.
+#[test]
+fn reports_show_drafts_until_a_note_explains_the_figure() {
+    let project = common::Project::new();
+    let output = project.file("report.md");
+    let run = |project: &common::Project| {
+        ok(project.run(&[
+            "report", "--region", "640121", "--year", "2022", "--format", "md", "--output", &output,
+        ]));
+        std::fs::read_to_string(&output).unwrap()
+    };
+    // Enterprise pension funeral grants (data/ledger.csv): budget 1642.17, actual 1413.36 万元;
+    // 1413.36 / 1642.17 = 86.066… → 86.07 %, 228.81 万元 less.
+    let text = run(&project);
+    assert!(
+        text.contains(
+            "丧抚费支出（预算执行率 86.07%）：【待补充说明】 【说明草稿】丧抚费支出预算执行率低\
+             （86.07%）：预算数1642.17万元，实际执行数1413.36万元，减少228.81万元。"
+        ),
+        "{text}"
+    );
+    project.write(
+        "note.csv",
+        "region_code,year,fund_code,item_code,text\n\
+         640121,2022,enterprise_pension,funeral_survivor,领取人数减少。\n",
+    );
+    let note = project.file("note.csv");
+    ok(project.run(&["import", &note, "--table", "note"]));
+    let text = run(&project);
+    assert!(text.contains("丧抚费支出（预算执行率 86.07%）：领取人数减少。\n"), "{text}");
+}

@@ -3,7 +3,7 @@
 SELECT v.fund_code,
        CASE v.measure WHEN 'execution_rate' THEN 'budget_' ELSE 'yoy_' END || v.direction
            AS report_table,
-       v.item_code, v.item_name, v.measure, v.figure, v.base_wan, v.value_wan, v.note
+       v.direction, v.item_code, v.item_name, v.measure, v.figure, v.base_wan, v.value_wan, v.note
 FROM variance_flag_v1 v
 LEFT JOIN item i ON i.fund_code = v.fund_code AND i.item_code = v.item_code
 WHERE v.region_code = $region AND v.year = $year

@@ -173,7 +173,11 @@ fn add_variances(mut doc: Docx, report: &Report, table: &Table) -> Docx {
         Paragraph::new().add_run(Run::new().add_text(label(report, "explanation_of")).bold()),
     );
     for (index, variance) in table.variances.iter().enumerate() {
-        let note = variance.note.as_deref().unwrap_or(&missing);
+        let note = match (&variance.note, &variance.draft) {
+            (Some(note), _) => note.clone(),
+            (None, Some(draft)) => format!("{missing} {draft}"),
+            (None, None) => missing.clone(),
+        };
         doc = doc.add_paragraph(text_paragraph(&format!(
             "{}. {}（{} {}%）：{note}",
             index + 1,

@@ -15,9 +15,10 @@
 mod charts;
 mod data;
 mod docx;
+mod drafts;
 mod render;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
@@ -166,6 +167,9 @@ pub struct Variance {
     pub measure: String,
     pub figure: String,
     pub note: Option<String>,
+    /// Where `note` is missing: the drafted explanation (sql/report/explanations/), marked as a
+    /// draft in its own text.
+    pub draft: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -236,7 +240,13 @@ async fn gather(
     }
     let variances =
         data::run_file(&mut session, &folder.join("variances.sql"), bindings).await?;
-    add_variances(&mut chapters, &variances, &labels)?;
+    // Drafted explanations belong to the annual report (a period report has no explanations
+    // folder of its own).
+    let drafts = match request.period {
+        Some(_) => HashMap::new(),
+        None => drafts::drafts(&mut session, &folder, bindings, &labels, request.lang).await?,
+    };
+    add_variances(&mut chapters, &variances, &drafts, &labels)?;
 
     let mut overview_charts = Vec::new();
     for path in data::sql_files(&folder.join("charts"))? {
@@ -442,8 +452,14 @@ fn cell(records: &Records, row: usize, column: usize, labels: &Labels) -> Cell {
     }
 }
 
-/// Places each variance under the table it belongs to (`report_table` = the table's key).
-fn add_variances(chapters: &mut [Chapter], records: &Records, labels: &Labels) -> Result<()> {
+/// Places each variance under the table it belongs to (`report_table` = the table's key), with
+/// the `note` table's text or else its drafted explanation.
+fn add_variances(
+    chapters: &mut [Chapter],
+    records: &Records,
+    drafts: &HashMap<drafts::VarianceKey, String>,
+    labels: &Labels,
+) -> Result<()> {
     let (fund, table, item, measure, figure, note) = (
         records.column("fund_code")?,
         records.column("report_table")?,
@@ -452,6 +468,7 @@ fn add_variances(chapters: &mut [Chapter], records: &Records, labels: &Labels) -
         records.column("figure")?,
         records.column("note")?,
     );
+    let (direction, item_code) = (records.column("direction")?, records.column("item_code")?);
     for row in 0..records.rows.len() {
         let home = chapters
             .iter_mut()
@@ -464,6 +481,12 @@ fn add_variances(chapters: &mut [Chapter], records: &Records, labels: &Labels) -
             measure: labels.value(records.text(row, measure)),
             figure: records.text(row, figure).to_string(),
             note: records.rows[row][note].clone(),
+            draft: {
+                let key = [fund, direction, item_code, measure]
+                    .map(|column| records.text(row, column).to_string());
+                let [fund, direction, item, measure] = key;
+                drafts.get(&(fund, direction, item, measure)).cloned()
+            },
         });
     }
     Ok(())

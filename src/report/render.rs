@@ -45,7 +45,13 @@ fn all_charts(report: &Report) -> impl Iterator<Item = &Chart> {
         }))
 }
 
-fn render_template(folder: &Path, name: &str, report: &Report) -> Result<String> {
+/// Renders the minijinja template `folder/name` with `context` (trimmed blocks, as the
+/// templates are written).
+pub(super) fn render_template<T: serde::Serialize>(
+    folder: &Path,
+    name: &str,
+    context: &T,
+) -> Result<String> {
     let path = folder.join(name);
     let source = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
     let located = |e: minijinja::Error| Error::SqlFile {
@@ -63,7 +69,7 @@ fn render_template(folder: &Path, name: &str, report: &Report) -> Result<String>
     env.add_template_owned(name.to_string(), source)
         .map_err(located)?;
     env.get_template(name)
-        .and_then(|template| template.render(Serde(report)))
+        .and_then(|template| template.render(Serde(context)))
         .map_err(located)
 }
 
@@ -165,7 +171,7 @@ fn write_variances(
             .unwrap_or(key)
             .to_string()
     };
-    let header = ["fund", "table", "item_name", "measure", "value", "note"];
+    let header = ["fund", "table", "item_name", "measure", "value", "note", "draft"];
     for (c, name) in header.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, label(name), bold)?;
     }
@@ -185,6 +191,9 @@ fn write_variances(
                     Err(_) => sheet.write_string(line, 4, &variance.figure)?,
                 };
                 sheet.write_string(line, 5, variance.note.as_deref().unwrap_or(missing))?;
+                if let (None, Some(draft)) = (&variance.note, &variance.draft) {
+                    sheet.write_string(line, 6, draft)?;
+                }
                 line += 1;
             }
         }
