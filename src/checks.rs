@@ -6,7 +6,9 @@
 //! catalog checks are built in: every view version and named query must plan against the
 //! current tables, and every published version must still match `sql/views.lock`.
 //! A rule that cannot run is itself reported as an `error` finding, so one broken file does not
-//! hide the others.
+//! hide the others. The early-warning rules of `sql/warnings/` (reserve months, negative
+//! balances, roll-up mismatches) have the same columns and run the same way, named
+//! `warnings/<rule>`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -88,19 +90,25 @@ const RULE_COLUMNS: [&str; 6] = [
     "message",
 ];
 
-/// Runs the catalog checks and every rule of `sql/checks/`; findings sorted by severity, rule,
-/// region, year, fund and item.
+/// The folders of `sql/` whose files are rules, with the prefix of their rule names.
+const RULE_FOLDERS: [(&str, &str); 2] = [("checks", ""), ("warnings", "warnings/")];
+
+/// Runs the catalog checks and every rule of `sql/checks/` and `sql/warnings/`; findings sorted
+/// by severity, rule, region, year, fund and item.
 pub async fn run_checks(workspace: &Workspace) -> Result<Vec<Finding>> {
     let mut session = Session::open(workspace)?;
     let mut findings = catalog_findings(&mut session).await?;
-    for rule in sql_files_in(&workspace.sql_dir.join("checks"))? {
-        match rule_findings(&mut session, &rule).await {
-            Ok(found) => findings.extend(found),
-            Err(e) => findings.push(Finding::about_file(
-                Severity::Error,
-                &rule_name(&rule),
-                format!("the rule cannot run: {e}"),
-            )),
+    for (folder, prefix) in RULE_FOLDERS {
+        for rule in sql_files_in(&workspace.sql_dir.join(folder))? {
+            let name = format!("{prefix}{}", rule_name(&rule));
+            match rule_findings(&mut session, &rule, &name).await {
+                Ok(found) => findings.extend(found),
+                Err(e) => findings.push(Finding::about_file(
+                    Severity::Error,
+                    &name,
+                    format!("the rule cannot run: {e}"),
+                )),
+            }
         }
     }
     findings.sort();
@@ -177,15 +185,14 @@ async fn catalog_findings(session: &mut Session) -> Result<Vec<Finding>> {
     Ok(findings)
 }
 
-/// Runs one rule file and reads its rows as findings.
-async fn rule_findings(session: &mut Session, path: &Path) -> Result<Vec<Finding>> {
+/// Runs one rule file and reads its rows as findings of the rule `rule`.
+async fn rule_findings(session: &mut Session, path: &Path, rule: &str) -> Result<Vec<Finding>> {
     let sql = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let frame = session.sql_frame(&sql, path).await?;
     let frame = with_rule_columns(frame, path)?;
-    let rule = rule_name(path);
     let mut findings = Vec::new();
     for batch in frame.collect().await? {
-        findings.extend(batch_findings(&batch, &rule, path)?);
+        findings.extend(batch_findings(&batch, rule, path)?);
     }
     Ok(findings)
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Project, ok, sample};
+use common::{Project, ok, root, sample};
 
 /// The data rows of CSV output as vectors of fields (header dropped).
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
@@ -568,4 +568,30 @@ fn audit_classes_on_hand_made_figures() {
     let (code, _, err) = p.run(&["audit", &p.file("bad.csv")]);
     assert_eq!(code, 1);
     assert!(err.contains("row 2, column value: `abc`"), "{err}");
+}
+
+/// `fundq check` runs the early-warning rules of sql/warnings/ as well, named by their file
+/// (tests/fixtures/region_tree; figures from its ledger.csv, in 万元).
+#[test]
+fn check_reports_the_early_warnings_by_rule_file() {
+    let fixture = root().join("tests/fixtures/region_tree");
+    let (code, findings, _) =
+        common::fundq(&fixture, &root().join("sql"), &["check", "--format", "csv"]);
+    assert_eq!(code, 0, "warnings alone do not fail the check: {findings}");
+    // 贺兰县 enterprise pension: closing −150, expense 600: −150 × 12 / 600 = −3.00 months.
+    assert!(findings.contains(
+        "warning,warnings/months_covered,640122,2022,enterprise_pension,closing_balance,county 贺兰县: \
+         closing balance -150.00 万元 covers -3.00 months"
+    ), "{findings}");
+    assert!(findings.contains("warning,warnings/negative_balance,640122,2022,enterprise_pension"));
+    // 石嘴山市 unemployment: its one county 大武口区, closing 20, expense 30: 20 × 12 / 30 = 8.00.
+    assert!(findings.contains(
+        "warning,warnings/months_covered,640200,2022,unemployment,closing_balance,city 石嘴山市: \
+         closing balance 20.00 万元 covers 8.00 months"
+    ), "{findings}");
+    // 石嘴山市 states work-injury contributions of 110 but its counties sum to 80 + 20 = 100.
+    assert!(findings.contains(
+        "warning,warnings/rollup_mismatch,640200,2022,work_injury,contribution,actual contribution: \
+         stated 1100000.00 元 but its 2 child regions sum to 1000000.00 元"
+    ), "{findings}");
 }

@@ -82,7 +82,10 @@ fn each_bad_period_input_is_refused_with_its_row_and_nothing_is_written() {
         project.write("bad.csv", &format!("{header}{body}"));
         let (code, _, stderr) = import(&project, "bad.csv", &[]);
         assert_eq!(code, 1, "{body}: {stderr}");
-        assert!(stderr.contains(expected), "{body}: expected `{expected}` in\n{stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{body}: expected `{expected}` in\n{stderr}"
+        );
         assert!(stderr.contains("nothing was written"), "{stderr}");
         assert_eq!(stored_2023(&project), before, "{body}: the table changed");
     }
@@ -178,8 +181,18 @@ fn a_period_execution_table_imports_in_its_wide_layout() {
         &project,
         "q3.csv",
         &[
-            "--layout", "wide", "--region", "640121", "--period", "2023-Q3", "--fund", "工伤保险",
-            "--unit", "万元", "--mode", "replace",
+            "--layout",
+            "wide",
+            "--region",
+            "640121",
+            "--period",
+            "2023-Q3",
+            "--fund",
+            "工伤保险",
+            "--unit",
+            "万元",
+            "--mode",
+            "replace",
         ],
     );
     assert_eq!(code, 0, "{stderr}");
@@ -219,7 +232,10 @@ fn the_quarterly_report_shows_progress_against_elapsed_time() {
         &output,
     ]));
     let text = std::fs::read_to_string(&output).unwrap();
-    assert!(text.contains("# 永宁县2022年第三季度（1–9月）社会保险基金预算执行情况分析"), "{text}");
+    assert!(
+        text.contains("# 永宁县2022年第三季度（1–9月）社会保险基金预算执行情况分析"),
+        "{text}"
+    );
     // Two items lag elapsed time (75 %) by more than 5 points: interest (45.78) and prevention
     // (42.00); see tests/slt/period_execution.slt for the hand computation.
     assert!(text.contains("序时进度 75.00%"), "{text}");
@@ -228,7 +244,10 @@ fn the_quarterly_report_shows_progress_against_elapsed_time() {
         text.contains("| 利息收入 ※ | 4.15 | 0.00 | 1.90 | 1.46 | 45.78 | 30.14 | -29.22 |"),
         "{text}"
     );
-    assert!(text.contains("预防费支出（预算执行进度 42.00%）：【待补充说明】"), "{text}");
+    assert!(
+        text.contains("预防费支出（预算执行进度 42.00%）：【待补充说明】"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -239,4 +258,28 @@ fn an_unknown_period_is_a_usage_error_listing_the_periods() {
     let (code, _, stderr) = sample(&["report", "--region", "640121", "--period", "2022-13"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("expected a month YYYY-MM"), "{stderr}");
+}
+
+#[test]
+fn check_warns_when_the_last_quarter_differs_from_the_annual_actual() {
+    let project = Project::new();
+    // On the sample every Q4 cumulative equals the annual actual: no warning.
+    let (_, findings, _) = project.run(&["check", "--format", "csv"]);
+    assert!(!findings.contains("period_matches_annual"), "{findings}");
+    // Restate 2022-Q4 interest as 1.00 万元: cumulative 0 + 1.90 + 0 + 1.00 = 2.90 against the
+    // annual 3.79 (data/ledger.csv). Replace swaps the whole (640121, 2022-Q4) slice.
+    project.write(
+        "q4.csv",
+        "region_code,period,fund_code,item_code,amount,unit\n\
+         640121,2022-Q4,work_injury,interest,1.00,万元\n",
+    );
+    ok(import(&project, "q4.csv", &["--mode", "replace"]));
+    let (_, findings, _) = project.run(&["check", "--format", "csv"]);
+    assert!(
+        findings.contains(
+            "warning,period_matches_annual,640121,2022,work_injury,interest,2022-Q4 cumulative \
+             2.90 万元 but the annual actual is 3.79 万元"
+        ),
+        "{findings}"
+    );
 }

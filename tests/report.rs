@@ -673,3 +673,46 @@ fn chromium_renders_the_report_and_its_charts() {
     );
     assert!(tables_in_page >= 30, "{probe}");
 }
+
+/// A province's report sums its counties and ranks its cities (tests/fixtures/region_tree, whose
+/// figures tests/slt/region_tree/*.slt compute by hand).
+#[test]
+fn a_province_report_rolls_up_its_counties_and_ranks_its_cities() {
+    let fixture = root().join("tests/fixtures/region_tree");
+    let out = tempfile::tempdir().unwrap();
+    let output = out.path().join("province.md");
+    ok(common::fundq(
+        &fixture,
+        &root().join("sql"),
+        &[
+            "report",
+            "--region",
+            "640000",
+            "--year",
+            "2022",
+            "--format",
+            "md",
+            "--output",
+            output.to_str().unwrap(),
+        ],
+    ));
+    let text = std::fs::read_to_string(&output).unwrap();
+    assert!(
+        text.starts_with("# 宁夏回族自治区2022年社会保险基金运行情况分析"),
+        "{text}"
+    );
+    // Enterprise pension months covered: 石嘴山市 1520 × 12 / 840 = 21.71 (rank 1), 银川市
+    // 2050 × 12 / 2300 = 10.70 (rank 2); dependency ratios 1700 / 1100 = 1.55 and 5300 / 2900
+    // = 1.83 (rollup.slt, rank.slt).
+    assert!(
+        text.contains("| 石嘴山市 | 21.71 | 1 | 1.55 | 2 |"),
+        "{text}"
+    );
+    assert!(text.contains("| 银川市 | 10.70 | 2 | 1.83 | 1 |"), "{text}");
+    // Work injury for the whole province: 3900 / 210 = 18.57 months, the 20 % rate cut band
+    // (warnings.slt).
+    assert!(
+        text.contains("可支付 18–23 个月：费率可下调 20% | 325.00 | 18.57 |"),
+        "{text}"
+    );
+}

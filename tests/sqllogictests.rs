@@ -1,7 +1,10 @@
-//! Runs the `.slt` files in `tests/slt/` against fundq's own session over the sample data.
+//! Runs the `.slt` files in `tests/slt/` against fundq's own session over the sample data, and
+//! those in a sub-folder `tests/slt/<fixture>/` against the data folder `tests/fixtures/<fixture>/`
+//! (for instance `region_tree`: one province, two cities, five counties).
 //!
 //! Each file reads like the SQL it tests; expected values there are computed by hand from the
-//! source CSVs in `data/` (the computation is shown in a comment above each query).
+//! source CSVs in `data/` or beside the fixture (the computation is shown in a comment above each
+//! query).
 
 use std::path::{Path, PathBuf};
 
@@ -72,21 +75,55 @@ fn project_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-#[tokio::main]
-async fn main() {
-    let root = project_dir();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("tests/slt"))
-        .expect("tests/slt exists")
+/// The `.slt` files directly in `dir`, sorted.
+fn slt_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("the slt folder exists")
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "slt"))
         .collect();
     files.sort();
+    files
+}
+
+/// Every slt file with the data folder it runs against: `tests/slt/*.slt` on `data/`,
+/// `tests/slt/<fixture>/*.slt` on `tests/fixtures/<fixture>/`.
+fn files_and_data() -> Vec<(PathBuf, PathBuf)> {
+    let root = project_dir();
+    let slt = root.join("tests/slt");
+    let mut runs: Vec<(PathBuf, PathBuf)> = slt_files(&slt)
+        .into_iter()
+        .map(|f| (f, root.join("data")))
+        .collect();
+    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(&slt)
+        .expect("tests/slt exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    fixtures.sort();
+    for folder in fixtures {
+        let data = root
+            .join("tests/fixtures")
+            .join(folder.file_name().unwrap());
+        assert!(
+            data.is_dir(),
+            "{} has no fixture {}",
+            folder.display(),
+            data.display()
+        );
+        runs.extend(slt_files(&folder).into_iter().map(|f| (f, data.clone())));
+    }
+    runs
+}
+
+#[tokio::main]
+async fn main() {
+    let runs = files_and_data();
     let mut failures = 0;
-    for file in &files {
+    for (file, data) in &runs {
         let mut runner = sqllogictest::Runner::new(|| async {
-            let workspace =
-                Workspace::new(project_dir().join("data"), project_dir().join("sql"), None)
-                    .map_err(|e| TestError(e.to_string()))?;
+            let workspace = Workspace::new(data.clone(), project_dir().join("sql"), None)
+                .map_err(|e| TestError(e.to_string()))?;
             let session = Session::open(&workspace).map_err(|e| TestError(e.to_string()))?;
             Ok(FundqDb { session })
         });
@@ -98,7 +135,7 @@ async fn main() {
             }
         }
     }
-    println!("{} passed, {failures} failed", files.len() - failures);
+    println!("{} passed, {failures} failed", runs.len() - failures);
     if failures > 0 {
         std::process::exit(1);
     }

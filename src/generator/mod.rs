@@ -6,6 +6,17 @@
 //! standard view runs on it unchanged. The layout (one file per year, rows sorted by region and
 //! person, 1 M-row groups, page statistics, zstd) is explained in docs/performance.md.
 //! The folder is written beside its final name and renamed into place when complete.
+//!
+//! Balances: every county states an opening balance (年初结余) for the first year and a closing
+//! balance (累计结余) for every year, as `actual` rows of the `budget` table (ledger_from_detail
+//! passes them through to the ledger and sums them up to cities and provinces like any amount).
+//! The opening balance covers a random 0–36 months of the first year's expenditure, so every
+//! band of `warning_threshold` is met somewhere; each closing balance is the opening balance plus
+//! the year's income minus its expense over the non-memo top-level items, so `balance_identity`
+//! holds. Enterprise-pension contributions are memo items in the shipped item table (pooled by
+//! the province), so those county balances fall by the pensions paid and some turn negative.
+//! The item table is the workspace's, plus `opening_balance` and `closing_balance` for every
+//! fund that lacks them.
 
 mod model;
 
@@ -15,8 +26,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use datafusion::arrow::array::{
-    ArrayBuilder, ArrayRef, Decimal128Builder, Int32Builder, Int64Builder, RecordBatch,
-    StringBuilder,
+    Array, ArrayBuilder, ArrayRef, AsArray, BooleanArray, Decimal128Builder, Int32Builder,
+    Int64Builder, RecordBatch, StringArray, StringBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::parquet::arrow::ArrowWriter;
@@ -67,12 +78,13 @@ pub async fn generate(workspace: &Workspace, options: &GenOptions) -> Result<Gen
     let staging = staging_folder(&options.out)?;
     let root = staging.path().to_path_buf();
     copy_dimension(workspace, "fund", &root).await?;
-    copy_dimension(workspace, "item", &root).await?;
+    let flows = copy_items(workspace, &root).await?;
     let (counties, regions) = model::regions(options.regions, options.persons, options.seed);
     write_regions(&regions, &root)?;
     let years: Vec<i32> = (options.first_year..=options.last_year).collect();
     let totals = write_detail(&counties, &years, options, &root)?;
     write_budget(&counties, &years, &totals, options.seed, &root)?;
+    write_balances(&counties, &years, &totals, &flows, options.seed, &root)?;
     write_headcount(&counties, &regions, &years, &totals, &root)?;
     let summary = GenSummary {
         detail_rows: totals.iter().map(|(rows, _)| rows).sum(),
@@ -137,6 +149,89 @@ async fn copy_dimension(workspace: &Workspace, table: &str, root: &Path) -> Resu
         &batches,
         Some(&file),
     )
+}
+
+/// The workspace's items plus the balance items a fund lacks (the generated ledger states
+/// balances for every fund).
+const ITEMS_WITH_BALANCES: &str = "
+SELECT fund_code, item_code, name_zh, direction, parent_code, of_which, category, memo, sort_order
+FROM item
+UNION ALL
+SELECT f.fund_code, b.item_code, b.name_zh, 'balance', CAST(NULL AS VARCHAR), false, 'balance',
+       false, CAST(b.sort_order AS INT)
+FROM fund f
+CROSS JOIN (VALUES ('opening_balance', '年初结余', 39), ('closing_balance', '累计结余', 40))
+    AS b (item_code, name_zh, sort_order)
+WHERE NOT EXISTS (
+    SELECT 1 FROM item i WHERE i.fund_code = f.fund_code AND i.item_code = b.item_code
+)";
+
+/// How an item moves a fund's balance: +1 income, −1 expense, 0 neither (memo accounts,
+/// balances), taken from the item's top-level ancestor, as fund_balance counts it.
+type FlowSigns = HashMap<(String, String), i128>;
+
+/// Writes the item table (the workspace's, with balance items added) and returns the flow sign
+/// of every item.
+async fn copy_items(workspace: &Workspace, root: &Path) -> Result<FlowSigns> {
+    let mut session = Session::open(workspace)?;
+    let frame = session
+        .sql_frame(ITEMS_WITH_BALANCES, Path::new("<gen: items>"))
+        .await?;
+    let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+    let batches = frame.collect().await?;
+    let file = table_file(root, "item", "part-0.parquet")?;
+    write_rows(
+        crate::output::OutputFormat::Parquet,
+        &schema,
+        &batches,
+        Some(&file),
+    )?;
+    let mut items: HashMap<(String, String), (Option<String>, String, bool)> = HashMap::new();
+    for batch in &batches {
+        // Text columns may arrive as Utf8View; read them all as Utf8.
+        let text = |name: &str| -> Result<StringArray> {
+            let column = batch
+                .column_by_name(name)
+                .ok_or_else(|| Error::Output(format!("the item table has no column {name}")))?;
+            let column = datafusion::arrow::compute::cast(column, &DataType::Utf8)?;
+            Ok(column.as_string::<i32>().clone())
+        };
+        let (fund, item, parent, direction) = (
+            text("fund_code")?,
+            text("item_code")?,
+            text("parent_code")?,
+            text("direction")?,
+        );
+        let memo = batch
+            .column_by_name("memo")
+            .and_then(|c| c.as_any().downcast_ref::<BooleanArray>())
+            .ok_or_else(|| Error::Output("item column memo is not boolean".into()))?;
+        for row in 0..batch.num_rows() {
+            let parent = (!parent.is_null(row)).then(|| parent.value(row).to_string());
+            items.insert(
+                (fund.value(row).to_string(), item.value(row).to_string()),
+                (parent, direction.value(row).to_string(), memo.value(row)),
+            );
+        }
+    }
+    let sign = |key: &(String, String)| {
+        let mut key = key.clone();
+        for _ in 0..16 {
+            match items.get(&key) {
+                Some((Some(parent), _, _)) => key.1 = parent.clone(),
+                Some((None, _, true)) | None => return 0,
+                Some((None, direction, false)) => {
+                    return match direction.as_str() {
+                        "income" => 1,
+                        "expense" => -1,
+                        _ => 0,
+                    };
+                }
+            }
+        }
+        0
+    };
+    Ok(items.keys().map(|key| (key.clone(), sign(key))).collect())
 }
 
 fn table_file(root: &Path, table: &str, file: &str) -> Result<PathBuf> {
@@ -406,23 +501,8 @@ fn write_budget(
     seed: u64,
     root: &Path,
 ) -> Result<()> {
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("region_code", DataType::Utf8, false),
-        Field::new("year", DataType::Int32, false),
-        Field::new("fund_code", DataType::Utf8, false),
-        Field::new("item_code", DataType::Utf8, false),
-        Field::new("scenario", DataType::Utf8, false),
-        Field::new("amount_yuan", DataType::Decimal128(18, 2), false),
-    ]));
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xB0D6E7);
-    let (mut region, mut year_column, mut fund, mut item, mut scenario, mut amount) = (
-        StringBuilder::new(),
-        Int32Builder::new(),
-        StringBuilder::new(),
-        StringBuilder::new(),
-        StringBuilder::new(),
-        Decimal128Builder::new(),
-    );
+    let mut rows = BudgetRows::default();
     for (year, (_, year_totals)) in years.iter().zip(totals) {
         let mut keys: Vec<_> = year_totals.amounts.keys().copied().collect();
         keys.sort();
@@ -430,28 +510,129 @@ fn write_budget(
             let actual = year_totals.amounts[&key];
             let factor = rng.random_range(940..=1080);
             let budget = actual * factor / 1000 / 10_000 * 10_000;
-            region.append_value(&counties[county].code);
-            year_column.append_value(*year);
-            fund.append_value(fund_code);
-            item.append_value(item_code);
-            scenario.append_value("budget");
-            amount.append_value(budget);
+            rows.push(
+                &counties[county].code,
+                *year,
+                fund_code,
+                item_code,
+                "budget",
+                budget,
+            );
         }
     }
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(region.finish()),
-        Arc::new(year_column.finish()),
-        Arc::new(fund.finish()),
-        Arc::new(item.finish()),
-        Arc::new(scenario.finish()),
-        Arc::new(amount.finish().with_precision_and_scale(18, 2)?),
-    ];
-    let batch = RecordBatch::try_new(schema.clone(), columns)?;
+    let (schema, batch) = rows.finish()?;
     write_parquet(
         &table_file(root, "budget", "part-0.parquet")?,
         &schema,
         &[batch],
     )
+}
+
+/// Opening (first year) and closing (every year) balances per county and fund, as `actual` rows
+/// of `budget/balances.parquet`: the opening balance covers 0–36 months of the first year's
+/// expense, each closing balance is the opening plus the year's income minus its expense.
+fn write_balances(
+    counties: &[County],
+    years: &[i32],
+    totals: &[(u64, YearTotals)],
+    flows: &FlowSigns,
+    seed: u64,
+    root: &Path,
+) -> Result<()> {
+    let sign = |fund: &str, item: &str| {
+        flows
+            .get(&(fund.to_string(), item.to_string()))
+            .copied()
+            .unwrap_or(0)
+    };
+    // (county, fund) → (net flow per year, expense of the first year), in cents.
+    let mut funds: std::collections::BTreeMap<(usize, &str), (Vec<i128>, i128)> =
+        Default::default();
+    for (year_index, (_, year_totals)) in totals.iter().enumerate() {
+        for (&(county, fund, item), &cents) in &year_totals.amounts {
+            let entry = funds
+                .entry((county, fund))
+                .or_insert_with(|| (vec![0; years.len()], 0));
+            let sign = sign(fund, item);
+            entry.0[year_index] += sign * cents;
+            if year_index == 0 && sign < 0 {
+                entry.1 += cents;
+            }
+        }
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xBA1A_0CE5);
+    let mut rows = BudgetRows::default();
+    for (&(county, fund), (net, first_expense)) in &funds {
+        let code = &counties[county].code;
+        let months: i128 = rng.random_range(0..=36);
+        let mut balance = first_expense * months / 12;
+        rows.push(code, years[0], fund, "opening_balance", "actual", balance);
+        for (year, net) in years.iter().zip(net) {
+            balance += net;
+            rows.push(code, *year, fund, "closing_balance", "actual", balance);
+        }
+    }
+    let (schema, batch) = rows.finish()?;
+    write_parquet(
+        &table_file(root, "budget", "balances.parquet")?,
+        &schema,
+        &[batch],
+    )
+}
+
+/// Column builders for rows of the `budget` table (the ledger's columns).
+#[derive(Default)]
+struct BudgetRows {
+    region: StringBuilder,
+    year: Int32Builder,
+    fund: StringBuilder,
+    item: StringBuilder,
+    scenario: StringBuilder,
+    amount: Decimal128Builder,
+}
+
+impl BudgetRows {
+    fn push(
+        &mut self,
+        region: &str,
+        year: i32,
+        fund: &str,
+        item: &str,
+        scenario: &str,
+        cents: i128,
+    ) {
+        self.region.append_value(region);
+        self.year.append_value(year);
+        self.fund.append_value(fund);
+        self.item.append_value(item);
+        self.scenario.append_value(scenario);
+        self.amount.append_value(cents);
+    }
+
+    fn finish(mut self) -> Result<(SchemaRef, RecordBatch)> {
+        let schema = budget_schema();
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.region.finish()),
+            Arc::new(self.year.finish()),
+            Arc::new(self.fund.finish()),
+            Arc::new(self.item.finish()),
+            Arc::new(self.scenario.finish()),
+            Arc::new(self.amount.finish().with_precision_and_scale(18, 2)?),
+        ];
+        let batch = RecordBatch::try_new(schema.clone(), columns)?;
+        Ok((schema, batch))
+    }
+}
+
+fn budget_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("region_code", DataType::Utf8, false),
+        Field::new("year", DataType::Int32, false),
+        Field::new("fund_code", DataType::Utf8, false),
+        Field::new("item_code", DataType::Utf8, false),
+        Field::new("scenario", DataType::Utf8, false),
+        Field::new("amount_yuan", DataType::Decimal128(18, 2), false),
+    ]))
 }
 
 /// Persons per county, and summed up to cities and provinces (a person is insured in one

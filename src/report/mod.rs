@@ -33,12 +33,18 @@ use data::Records;
 
 /// Views that several report queries read, directly or through other views: computed once per
 /// report instead of once per query, in dependency order (so each builds on the kept rows).
+/// The report's tables read the roll-ups (for a county they equal the standard views, for a
+/// city or province they sum its counties); the variance flags read the standard views.
 const SHARED_VIEWS: &[&str] = &[
     "item_amount_v1",
     "budget_execution_v1",
     "yoy_growth_v1",
-    "fund_balance_v1",
     "variance_flag_v1",
+    "region_leaf_v1",
+    "item_amount_rollup_v1",
+    "budget_execution_rollup_v1",
+    "yoy_growth_rollup_v1",
+    "fund_balance_rollup_v1",
 ];
 
 /// The same for a period report.
@@ -238,8 +244,7 @@ async fn gather(
         let records = data::run_file(&mut session, &path, bindings).await?;
         add_tables(&mut chapters, &records, &data::table_key(&path), &labels)?;
     }
-    let variances =
-        data::run_file(&mut session, &folder.join("variances.sql"), bindings).await?;
+    let variances = data::run_file(&mut session, &folder.join("variances.sql"), bindings).await?;
     // Drafted explanations belong to the annual report (a period report has no explanations
     // folder of its own).
     let drafts = match request.period {

@@ -2,7 +2,7 @@
 -- years of actuals.
 WITH balances AS (
     SELECT fund_code, year, balance_wan
-    FROM fund_balance_v1
+    FROM fund_balance_rollup_v1
     WHERE region_code = $region AND year <= $year AND balance_wan IS NOT NULL
 )
 SELECT fund_code, CAST(year AS VARCHAR) AS category, 'current_balance' AS series_key,

@@ -6,7 +6,7 @@ SELECT e.fund_code, e.item_name,
        e.budget_wan, e.actual_wan, e.execution_rate, e.deviation_wan,
        v.item_code IS NOT NULL AS _flagged,
        e.item_code = 'total' AS _total
-FROM budget_execution_v1 e
+FROM budget_execution_rollup_v1 e
 LEFT JOIN variance_flag_v1 v
        ON v.region_code = e.region_code AND v.year = e.year AND v.fund_code = e.fund_code
       AND v.direction = e.direction AND v.item_code = e.item_code

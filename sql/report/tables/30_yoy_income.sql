@@ -5,7 +5,7 @@ SELECT g.fund_code, g.item_name,
        g.current_wan, g.previous_wan, g.growth, g.change_wan,
        v.item_code IS NOT NULL AS _flagged,
        g.item_code = 'total' AS _total
-FROM yoy_growth_v1 g
+FROM yoy_growth_rollup_v1 g
 LEFT JOIN variance_flag_v1 v
        ON v.region_code = g.region_code AND v.year = g.year AND v.fund_code = g.fund_code
       AND v.direction = g.direction AND v.item_code = g.item_code AND v.measure = 'growth'

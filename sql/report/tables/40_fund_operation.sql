@@ -18,17 +18,17 @@ SELECT b.fund_code, m.measure_key,
                CAST((c.amount_yuan - p.amount_yuan) / 10000 AS DECIMAL(18, 2))
        END AS DECIMAL(18, 2)) AS value,
        m.unit_key
-FROM fund_balance_v1 b
+FROM fund_balance_rollup_v1 b
 CROSS JOIN (VALUES
     (1, 'income_total', 'wan'), (2, 'expense_total', 'wan'), (3, 'current_balance', 'wan'),
     (4, 'own_income_total', 'wan'), (5, 'own_expense_total', 'wan'), (6, 'own_balance', 'wan'),
     (7, 'closing_balance', 'wan'), (8, 'months_covered', 'months'),
     (9, 'dependency_ratio', 'ratio'), (10, 'contribution_minus_pension', 'wan')
 ) AS m (position, measure_key, unit_key)
-LEFT JOIN item_amount_v1 c
+LEFT JOIN item_amount_rollup_v1 c
        ON c.region_code = b.region_code AND c.year = b.year AND c.fund_code = b.fund_code
       AND c.scenario = 'actual' AND c.item_code = 'contribution'
-LEFT JOIN item_amount_v1 p
+LEFT JOIN item_amount_rollup_v1 p
        ON p.region_code = b.region_code AND p.year = b.year AND p.fund_code = b.fund_code
       AND p.scenario = 'actual' AND p.item_code = 'basic_pension'
 WHERE b.region_code = $region AND b.year = $year

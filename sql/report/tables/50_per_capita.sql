@@ -7,6 +7,6 @@ SELECT fund_code, indicator AS indicator_key, numerator_wan, denominator,
        CASE WHEN unit = '万元/人' THEN value END AS per_person_wan,
        CASE WHEN unit = '万元/人' THEN previous END AS previous_per_person_wan,
        growth
-FROM per_capita_v1
+FROM per_capita_rollup_v1
 WHERE region_code = $region AND year = $year
 ORDER BY fund_code, indicator

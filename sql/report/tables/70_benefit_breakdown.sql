@@ -21,7 +21,7 @@ items AS (
            CAST(a.amount_yuan / 10000 AS DECIMAL(18, 2)) AS actual_wan,
            t.level AS _level, false AS _total, t.sort_order AS position
     FROM tree t
-    JOIN item_amount_v1 a
+    JOIN item_amount_rollup_v1 a
       ON a.fund_code = t.fund_code AND a.item_code = t.item_code AND a.scenario = 'actual'
     WHERE a.region_code = $region AND a.year = $year
 ),
@@ -37,7 +37,7 @@ totals AS (
     UNION ALL
     SELECT a.fund_code, i.name_zh, 'stated_total',
            CAST(a.amount_yuan / 10000 AS DECIMAL(18, 2)), 0, true, 2147483647
-    FROM item_amount_v1 a
+    FROM item_amount_rollup_v1 a
     JOIN item i ON i.fund_code = a.fund_code AND i.item_code = a.item_code
     WHERE a.region_code = $region AND a.year = $year AND a.scenario = 'actual'
       AND a.item_code = 'benefit'
