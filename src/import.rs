@@ -628,7 +628,11 @@ impl ColumnPlan {
         for field in definition.schema.fields() {
             let source = match position(field.name()) {
                 Some(i) => Source::Column(i),
-                None => match (is_yuan(field), amount_column(field, definition, headers), position("unit")) {
+                None => match (
+                    is_yuan(field),
+                    amount_column(field, definition, headers),
+                    position("unit"),
+                ) {
                     (true, Some(amount), Some(unit)) => Source::AmountWithUnit { amount, unit },
                     (true, Some(amount), None) if file_unit.is_some() => {
                         Source::AmountInFileUnit { amount }

@@ -720,7 +720,9 @@ pub fn reshape_period_table(
                  --table ledger), so it is left out"
             )),
             None if header.contains('率') || header.contains("进度") || header.contains("增长") => {
-                notes.push(format!("column `{header}` is a derived rate and is left out"))
+                notes.push(format!(
+                    "column `{header}` is a derived rate and is left out"
+                ))
             }
             None if header.is_empty() => {}
             None => problems.push(format!(
@@ -742,7 +744,11 @@ pub fn reshape_period_table(
             continue;
         }
         for offset in [0, -1] {
-            let period = if offset == 0 { period } else { period.year_before() };
+            let period = if offset == 0 {
+                period
+            } else {
+                period.year_before()
+            };
             let value = |target: &str| {
                 columns
                     .iter()
@@ -768,9 +774,16 @@ pub fn reshape_period_table(
             });
         }
     }
-    let headers = ["region_code", "period", "fund_code", "item_code", "amount", "cumulative"]
-        .map(str::to_string)
-        .to_vec();
+    let headers = [
+        "region_code",
+        "period",
+        "fund_code",
+        "item_code",
+        "amount",
+        "cumulative",
+    ]
+    .map(str::to_string)
+    .to_vec();
     Ok((
         Sheet {
             headers,

@@ -87,7 +87,11 @@ mod tests {
         assert_eq!(parsed.to_string(), "2023-09");
         assert_eq!("2023-q3".parse::<Period>().unwrap().to_string(), "2023-Q3");
         assert_eq!(
-            "2023-Q3".parse::<Period>().unwrap().year_before().to_string(),
+            "2023-Q3"
+                .parse::<Period>()
+                .unwrap()
+                .year_before()
+                .to_string(),
             "2022-Q3"
         );
         assert_eq!("2023-12".parse::<Period>().unwrap().label_key(), "M12");
@@ -95,9 +99,14 @@ mod tests {
 
     #[test]
     fn out_of_range_months_and_quarters_are_refused() {
-        for text in ["2023-13", "2023-00", "2023-Q5", "2023-Q0", "2023", "Q3-2023", "x-01"] {
+        for text in [
+            "2023-13", "2023-00", "2023-Q5", "2023-Q0", "2023", "Q3-2023", "x-01",
+        ] {
             let error = text.parse::<Period>().unwrap_err();
-            assert!(error.contains("expected a month YYYY-MM"), "{text}: {error}");
+            assert!(
+                error.contains("expected a month YYYY-MM"),
+                "{text}: {error}"
+            );
         }
     }
 }

@@ -240,5 +240,8 @@ fn reports_show_drafts_until_a_note_explains_the_figure() {
     let note = project.file("note.csv");
     ok(project.run(&["import", &note, "--table", "note"]));
     let text = run(&project);
-    assert!(text.contains("丧抚费支出（预算执行率 86.07%）：领取人数减少。\n"), "{text}");
+    assert!(
+        text.contains("丧抚费支出（预算执行率 86.07%）：领取人数减少。\n"),
+        "{text}"
+    );
 }

@@ -171,7 +171,15 @@ fn write_variances(
             .unwrap_or(key)
             .to_string()
     };
-    let header = ["fund", "table", "item_name", "measure", "value", "note", "draft"];
+    let header = [
+        "fund",
+        "table",
+        "item_name",
+        "measure",
+        "value",
+        "note",
+        "draft",
+    ];
     for (c, name) in header.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, label(name), bold)?;
     }
