@@ -31,7 +31,7 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 head -c 300 "$work/out.txt"; echo
 awk -v s="$start" -v e="$end" 'BEGIN { printf "fresh clone -> first result: %.1f min\n", (e - s) / 60 }'
-echo "target folder: $(du -sh "$CARGO_TARGET_DIR" | cut -f1)"
+echo "target folder: $(du -sh "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1)"
 grep -E "Finished" "$work/err.txt" || true
 # Where the build time went: cargo's --timings report (added to the command), copied here.
 report=$(ls "$CARGO_TARGET_DIR"/cargo-timings/cargo-timing-*.html 2>/dev/null | head -1 || true)
