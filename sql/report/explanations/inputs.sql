@@ -18,16 +18,28 @@ drivers AS (
     FROM variance_driver_v1 d
     WHERE d.region_code = $region AND d.year = $year
 ),
-ranked AS (
+moved AS (
     SELECT c.region_code, c.year, c.fund_code, c.direction, c.item_code, c.measure,
-           c.child_name, c.contribution_wan, c.share,
-           ROW_NUMBER() OVER (
-               PARTITION BY c.region_code, c.year, c.fund_code, c.direction, c.item_code,
-                            c.measure
-               ORDER BY ABS(c.contribution_wan) DESC, c.child_code) AS rank
+           c.child_code, c.child_name, c.contribution_wan, c.share
     FROM variance_contribution_v1 c
     WHERE c.region_code = $region AND c.year = $year AND c.kind = 'child'
       AND c.contribution_wan <> 0
+),
+-- Each child's place by the size of its contribution (1 = moved most; ties by child code),
+-- counted with a join rather than a window function: a Ballista cluster loses the ordering a
+-- window over six partition columns needs.
+ranked AS (
+    SELECT a.region_code, a.year, a.fund_code, a.direction, a.item_code, a.measure,
+           a.child_name, a.contribution_wan, a.share, COUNT(b.child_code) + 1 AS rank
+    FROM moved a
+    LEFT JOIN moved b
+           ON b.region_code = a.region_code AND b.year = a.year AND b.fund_code = a.fund_code
+          AND b.direction = a.direction AND b.item_code = a.item_code AND b.measure = a.measure
+          AND (ABS(b.contribution_wan) > ABS(a.contribution_wan)
+               OR (ABS(b.contribution_wan) = ABS(a.contribution_wan)
+                   AND b.child_code < a.child_code))
+    GROUP BY a.region_code, a.year, a.fund_code, a.direction, a.item_code, a.measure,
+             a.child_code, a.child_name, a.contribution_wan, a.share
 ),
 children AS (
     SELECT region_code, year, fund_code, direction, item_code, measure,
