@@ -676,17 +676,17 @@ pub fn reshape_wide(
         "item_code",
         "scenario",
         "amount",
-    ]
-    .map(str::to_string)
-    .to_vec();
-    Ok((
-        Sheet {
-            headers,
-            rows,
-            problems,
-        },
-        notes,
-    ))
+    ];
+    Ok((long_sheet(&headers, rows, problems), notes))
+}
+
+/// A reshaped file: its long-layout headers, rows and the problems met on the way.
+fn long_sheet(headers: &[&str], rows: Vec<Row>, problems: Vec<String>) -> Sheet {
+    Sheet {
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows,
+        problems,
+    }
 }
 
 /// Reshapes a period execution table (社预执行表) of `layout.period`: the first column names the
@@ -781,17 +781,8 @@ pub fn reshape_period_table(
         "item_code",
         "amount",
         "cumulative",
-    ]
-    .map(str::to_string)
-    .to_vec();
-    Ok((
-        Sheet {
-            headers,
-            rows,
-            problems,
-        },
-        notes,
-    ))
+    ];
+    Ok((long_sheet(&headers, rows, problems), notes))
 }
 
 fn is_total_label(header: &str) -> bool {

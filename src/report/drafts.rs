@@ -7,14 +7,27 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::data::{self, Bindings};
+use super::data::{self, Bindings, Records};
 use super::render::render_template;
 use super::{Labels, Language};
 use crate::error::Result;
 use crate::session::Session;
 
-/// What a draft explains: fund, direction, item and measure (`execution_rate`, `growth`).
-pub type VarianceKey = (String, String, String, String);
+/// What a draft explains: fund_code, direction, item_code and measure (`execution_rate`,
+/// `growth`).
+pub type VarianceKey = [String; 4];
+
+/// The [`VarianceKey`] of `row`, read from the columns of those names.
+pub fn variance_key(records: &Records, row: usize) -> Result<VarianceKey> {
+    let mut key: VarianceKey = Default::default();
+    for (part, name) in key
+        .iter_mut()
+        .zip(["fund_code", "direction", "item_code", "measure"])
+    {
+        *part = records.text(row, records.column(name)?).to_string();
+    }
+    Ok(key)
+}
 
 /// The drafted sentence of every flagged variance that the `note` table does not explain.
 pub async fn drafts(
@@ -27,13 +40,7 @@ pub async fn drafts(
     let folder = report_folder.join("explanations");
     let inputs = data::run_file(session, &folder.join("inputs.sql"), bindings).await?;
     let column = |name| inputs.column(name);
-    let (fund, direction, item, measure, draft) = (
-        column("fund_code")?,
-        column("direction")?,
-        column("item_code")?,
-        column("measure")?,
-        column("draft")?,
-    );
+    let draft = column("draft")?;
     let template = format!("{}.txt", lang.code());
     let mut drafts = HashMap::new();
     for row in 0..inputs.rows.len() {
@@ -49,13 +56,7 @@ pub async fn drafts(
             .collect();
         context.insert("labels".into(), labels.json.clone());
         let sentence = render_template(&folder, &template, &context)?;
-        let key = (
-            inputs.text(row, fund).to_string(),
-            inputs.text(row, direction).to_string(),
-            inputs.text(row, item).to_string(),
-            inputs.text(row, measure).to_string(),
-        );
-        drafts.insert(key, sentence.trim().to_string());
+        drafts.insert(variance_key(&inputs, row)?, sentence.trim().to_string());
     }
     Ok(drafts)
 }

@@ -473,7 +473,6 @@ fn add_variances(
         records.column("figure")?,
         records.column("note")?,
     );
-    let (direction, item_code) = (records.column("direction")?, records.column("item_code")?);
     for row in 0..records.rows.len() {
         let home = chapters
             .iter_mut()
@@ -486,12 +485,7 @@ fn add_variances(
             measure: labels.value(records.text(row, measure)),
             figure: records.text(row, figure).to_string(),
             note: records.rows[row][note].clone(),
-            draft: {
-                let key = [fund, direction, item_code, measure]
-                    .map(|column| records.text(row, column).to_string());
-                let [fund, direction, item, measure] = key;
-                drafts.get(&(fund, direction, item, measure)).cloned()
-            },
+            draft: drafts.get(&drafts::variance_key(records, row)?).cloned(),
         });
     }
     Ok(())
