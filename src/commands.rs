@@ -246,6 +246,30 @@ pub async fn run(
     print_frame(frame, output).await
 }
 
+/// `fundq serve`: the Postgres wire and Flight SQL servers, in a binary built with the `serve`
+/// feature (a default one; `--no-default-features` leaves the server stack out of the build).
+pub async fn serve(
+    workspace: &Workspace,
+    pg: Option<String>,
+    flight: Option<String>,
+    config: Option<PathBuf>,
+) -> Result<()> {
+    #[cfg(feature = "serve")]
+    {
+        let args = crate::serve::ServeArgs { pg, flight, config };
+        crate::serve::serve(workspace, &args).await
+    }
+    #[cfg(not(feature = "serve"))]
+    {
+        let _ = (workspace, pg, flight, config);
+        Err(Error::Usage(
+            "this fundq was built without the `serve` feature (`--no-default-features`); \
+             rebuild it with its default features, for example `cargo build --release`"
+                .into(),
+        ))
+    }
+}
+
 /// `fundq sql`: ad-hoc read-only SQL over every table and view.
 pub async fn sql(workspace: &Workspace, statement: &str, output: &Output) -> Result<()> {
     let mut session = Session::connect(workspace).await?;

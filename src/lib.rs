@@ -20,6 +20,7 @@ pub mod lock;
 pub mod output;
 pub mod period;
 pub mod report;
+#[cfg(feature = "serve")]
 pub mod serve;
 pub mod session;
 pub mod storage;

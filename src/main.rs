@@ -14,7 +14,6 @@ use fundq::input::WideLayout;
 use fundq::output::OutputFormat;
 use fundq::period::Period;
 use fundq::report::{Language, ReportFormat, ReportRequest};
-use fundq::serve::ServeArgs;
 use fundq::storage::AsOf;
 use fundq::workspace::Workspace;
 
@@ -432,8 +431,7 @@ async fn dispatch(cli: Cli) -> fundq::Result<()> {
             config,
             as_of,
         } => {
-            let args = ServeArgs { pg, flight, config };
-            fundq::serve::serve(&workspace(as_of.as_of)?, &args).await
+            commands::serve(&workspace(as_of.as_of)?, pg, flight, config).await
         }
         Command::Export {
             to,
