@@ -9,6 +9,8 @@
 #
 # Prints the wall time and the size of the target folder, and keeps cargo's --timings report
 # (bench/out/first-result-timings.html). Uses every core: run it on an otherwise idle machine.
+# FIRST_RESULT_TARGET=DIR builds into DIR (which must not exist) and keeps it afterwards, for
+# example to time runs of the binary it built.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if (( $# )); then
@@ -22,7 +24,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 git clone -q "$ROOT" "$work/fundq"
 cd "$work/fundq"
-export CARGO_TARGET_DIR="$work/target" CARGO_TERM_COLOR=never
+target="${FIRST_RESULT_TARGET:-$work/target}"
+[[ ! -e "$target" ]] || { echo "first_result.sh: $target exists; a fresh build needs a new folder" >&2; exit 2; }
+export CARGO_TARGET_DIR="$target" CARGO_TERM_COLOR=never
 # cargo run --timings: the same build, with a report of where its time went.
 [[ "${command[0]}" == cargo ]] && command=("${command[0]}" "${command[1]}" --timings "${command[@]:2}")
 echo "command: ${command[*]}"
