@@ -8,8 +8,8 @@
 #
 # What it does:
 #   1. makes bench/.venv and pip-installs the PyPI package duckdb-cli there if it is missing;
-#   2. finds fundq: $FUNDQ_BIN, else $CARGO_TARGET_DIR/release/fundq, else target/release/fundq,
-#      else builds it with `cargo build --release`;
+#   2. finds fundq: $FUNDQ_BIN, else the dist build (the shipped binary), else the release build,
+#      each under $CARGO_TARGET_DIR or target/, else builds it with `cargo build --profile dist`;
 #   3. checks that data/{ledger,item,fund} are single-version Delta tables whose Parquet files are
 #      exactly their current rows (so DuckDB can read the Parquet files directly);
 #   4. runs both once and aborts unless they print the same rows (see verify below);
@@ -72,14 +72,14 @@ fi
 
 # --- 2. fundq ----------------------------------------------------------------------------------
 if [[ -z "${FUNDQ_BIN:-}" ]]; then
-    if [[ -n "${CARGO_TARGET_DIR:-}" && -x "$CARGO_TARGET_DIR/release/fundq" ]]; then
-        FUNDQ_BIN="$CARGO_TARGET_DIR/release/fundq"
-    elif [[ -x "$ROOT/target/release/fundq" ]]; then
-        FUNDQ_BIN="$ROOT/target/release/fundq"
-    else
-        echo "no release fundq binary found; running cargo build --release" >&2
-        cargo build --release >&2 || die "cargo build --release failed"
-        FUNDQ_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/fundq"
+    target="${CARGO_TARGET_DIR:-$ROOT/target}"
+    for profile in dist release; do
+        if [[ -x "$target/$profile/fundq" ]]; then FUNDQ_BIN="$target/$profile/fundq"; break; fi
+    done
+    if [[ -z "${FUNDQ_BIN:-}" ]]; then
+        echo "no optimised fundq binary found; running cargo build --profile dist" >&2
+        cargo build --profile dist >&2 || die "cargo build --profile dist failed"
+        FUNDQ_BIN="$target/dist/fundq"
     fi
 fi
 [[ -x "$FUNDQ_BIN" ]] || die "fundq binary not found or not executable: $FUNDQ_BIN"

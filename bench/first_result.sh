@@ -5,7 +5,7 @@
 # them first, which this does not time).
 #
 #   bench/first_result.sh                        # the README's first command (its first line)
-#   bench/first_result.sh cargo run --release -- run budget_execution
+#   bench/first_result.sh cargo build --profile dist
 #
 # Prints the wall time and the size of the target folder, and keeps cargo's --timings report
 # (bench/out/first-result-timings.html). Uses every core: run it on an otherwise idle machine.
@@ -30,11 +30,16 @@ export CARGO_TARGET_DIR="$target" CARGO_TERM_COLOR=never
 # cargo run --timings: the same build, with a report of where its time went.
 [[ "${command[0]}" == cargo ]] && command=("${command[0]}" "${command[1]}" --timings "${command[@]:2}")
 echo "command: ${command[*]}"
-start=$(date +%s.%N)
-"${command[@]}" >"$work/out.txt" 2>"$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
-end=$(date +%s.%N)
+# Wall time, and the CPU time of the command and everything it ran (user + system): the CPU
+# time hardly depends on what else the machine is doing, the wall time does.
+TIMEFORMAT='%R %U %S'
+status=0
+{ time "${command[@]}" >"$work/out.txt" 2>"$work/err.txt"; } 2>"$work/time.txt" || status=$?
+(( status == 0 )) || { cat "$work/err.txt" >&2; exit 1; }
 head -c 300 "$work/out.txt"; echo
-awk -v s="$start" -v e="$end" 'BEGIN { printf "fresh clone -> first result: %.1f min\n", (e - s) / 60 }'
+read -r wall user system <"$work/time.txt"
+awk -v w="$wall" -v u="$user" -v s="$system" \
+    'BEGIN { printf "fresh clone -> first result: %.1f min wall, %.1f min CPU (user + system)\n", w / 60, (u + s) / 60 }'
 echo "target folder: $(du -sh "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1)"
 grep -E "Finished" "$work/err.txt" || true
 # Where the build time went: cargo's --timings report (added to the command), copied here.

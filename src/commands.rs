@@ -264,7 +264,7 @@ pub async fn serve(
         let _ = (workspace, pg, flight, config);
         Err(Error::Usage(
             "this fundq was built without the `serve` feature (`--no-default-features`); \
-             rebuild it with its default features, for example `cargo build --release`"
+             rebuild it with its default features, for example `cargo build --profile dist`"
                 .into(),
         ))
     }
