@@ -11,11 +11,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
-use datafusion::catalog::MemTable;
+use datafusion::catalog::{MemTable, TableProvider};
 use datafusion::catalog::view::ViewTable;
 use datafusion::dataframe::DataFrame;
 use datafusion::datasource::empty::EmptyTable;
 use datafusion::error::DataFusionError;
+use datafusion::execution::SessionState;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
@@ -346,7 +347,7 @@ impl Session {
             let state = self.ctx.state();
             let engine = self.engine.clone();
             opening.spawn(async move {
-                let provider = engine::open_table(&engine, &location, as_of.as_ref(), &state).await;
+                let provider = open_for_reading(&engine, &location, as_of.as_ref(), &state).await;
                 (location.name, provider)
             });
         }
@@ -364,13 +365,9 @@ impl Session {
             return Ok(());
         }
         let location = &self.tables[name];
-        let provider = engine::open_table(
-            &self.engine,
-            location,
-            self.as_of.as_ref(),
-            &self.ctx.state(),
-        )
-        .await?;
+        let provider =
+            open_for_reading(&self.engine, location, self.as_of.as_ref(), &self.ctx.state())
+                .await?;
         self.ctx.register_table(name, provider)?;
         Ok(())
     }
@@ -400,6 +397,27 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// Tables whose Parquet files add up to at most this many bytes are read into memory once.
+const SMALL_TABLE_BYTES: u64 = 4 << 20;
+
+/// Opens a stored table for `engine`. A small table read locally is read into memory once: a
+/// view like budget_execution scans `item` and `ledger` five times each, and opening a Parquet
+/// file again for every scan cost a cold run more than reading the rows once.
+async fn open_for_reading(
+    engine: &Engine,
+    location: &TableLocation,
+    as_of: Option<&AsOf>,
+    state: &SessionState,
+) -> Result<Arc<dyn TableProvider>> {
+    let provider = engine::open_table(engine, location, as_of, state).await?;
+    if engine.is_distributed() || !storage::is_small(location, SMALL_TABLE_BYTES) {
+        return Ok(provider);
+    }
+    let plan = provider.scan(state, None, &[], None).await?;
+    let rows = datafusion::physical_plan::collect(plan, state.task_ctx()).await?;
+    Ok(Arc::new(MemTable::try_new(provider.schema(), vec![rows])?))
 }
 
 /// A runtime whose queries share `bytes` of memory and spill to disk beyond it.

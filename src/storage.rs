@@ -102,6 +102,31 @@ pub fn discover_tables(data_dir: &Path) -> Result<BTreeMap<String, TableLocation
     Ok(tables)
 }
 
+/// True when the table's folder holds only Parquet files (no partition folders) adding up to at
+/// most `limit` bytes. Files a Delta table no longer reads still count: an overestimate.
+pub fn is_small(location: &TableLocation, limit: u64) -> bool {
+    let Ok(entries) = std::fs::read_dir(&location.path) else {
+        return false;
+    };
+    let mut bytes = 0u64;
+    for entry in entries {
+        let Ok(entry) = entry else { return false };
+        let Ok(metadata) = entry.metadata() else {
+            return false;
+        };
+        if metadata.is_dir() && entry.file_name() != "_delta_log" {
+            return false;
+        }
+        if entry.path().extension().is_some_and(|e| e == "parquet") {
+            bytes += metadata.len();
+            if bytes > limit {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 /// Opens a table for reading with DataFusion, at `as_of` when given.
 pub async fn open_table(
     location: &TableLocation,
