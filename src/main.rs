@@ -430,9 +430,7 @@ async fn dispatch(cli: Cli) -> fundq::Result<()> {
             flight,
             config,
             as_of,
-        } => {
-            commands::serve(&workspace(as_of.as_of)?, pg, flight, config).await
-        }
+        } => commands::serve(&workspace(as_of.as_of)?, pg, flight, config).await,
         Command::Export {
             to,
             format,

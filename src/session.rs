@@ -11,8 +11,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
-use datafusion::catalog::{MemTable, TableProvider};
 use datafusion::catalog::view::ViewTable;
+use datafusion::catalog::{MemTable, TableProvider};
 use datafusion::dataframe::DataFrame;
 use datafusion::datasource::empty::EmptyTable;
 use datafusion::error::DataFusionError;
@@ -365,9 +365,13 @@ impl Session {
             return Ok(());
         }
         let location = &self.tables[name];
-        let provider =
-            open_for_reading(&self.engine, location, self.as_of.as_ref(), &self.ctx.state())
-                .await?;
+        let provider = open_for_reading(
+            &self.engine,
+            location,
+            self.as_of.as_ref(),
+            &self.ctx.state(),
+        )
+        .await?;
         self.ctx.register_table(name, provider)?;
         Ok(())
     }
