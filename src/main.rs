@@ -37,6 +37,18 @@ struct Cli {
     #[arg(long, env = "FUNDQ_MEMORY_LIMIT_MB", value_name = "MIB", global = true)]
     memory_limit_mb: Option<usize>,
 
+    /// Tables whose Parquet files add up to at most this many MiB are read into memory once per
+    /// command, so a view that scans one several times reads its files once; 0 reads the files
+    /// at every scan.
+    #[arg(
+        long,
+        env = "FUNDQ_SMALL_TABLE_MB",
+        default_value_t = 4,
+        value_name = "MIB",
+        global = true
+    )]
+    small_table_mb: u64,
+
     /// Where `run`, `sql` and `report` execute: `local` (this process), `ballista://HOST:PORT`
     /// (a Ballista 55 scheduler; every table must be at the same path on every executor) or
     /// `ballista-standalone` (a scheduler and executor inside this process). The ballista
@@ -328,6 +340,7 @@ async fn dispatch(cli: Cli) -> fundq::Result<()> {
     let workspace = |as_of: Option<AsOf>| {
         Workspace::new(cli.data.clone(), cli.sql.clone(), as_of).map(|mut workspace| {
             workspace.memory_limit = memory_limit;
+            workspace.small_table_bytes = cli.small_table_mb * 1024 * 1024;
             workspace.engine = cli.engine.clone();
             workspace
         })

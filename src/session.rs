@@ -34,12 +34,11 @@ pub struct Session {
     ctx: SessionContext,
     catalog: Catalog,
     tables: BTreeMap<String, TableLocation>,
-    as_of: Option<AsOf>,
     data_dir: std::path::PathBuf,
     sql_dir: std::path::PathBuf,
     registered: BTreeSet<String>,
-    /// Where plans run; tables are opened so that this engine can read them.
-    engine: Engine,
+    /// Where plans run (tables are opened so that this engine can read them), and how.
+    opening: Opening,
 }
 
 impl Session {
@@ -58,11 +57,14 @@ impl Session {
             ctx: SessionContext::new_with_config_rt(session_config()?, runtime),
             catalog: Catalog::load(&workspace.sql_dir)?,
             tables: storage::discover_tables(&workspace.data_dir)?,
-            as_of: workspace.as_of.clone(),
             data_dir: workspace.data_dir.clone(),
             sql_dir: workspace.sql_dir.clone(),
             registered: BTreeSet::new(),
-            engine: Engine::Local,
+            opening: Opening {
+                engine: Engine::Local,
+                as_of: workspace.as_of.clone(),
+                small_table_bytes: workspace.small_table_bytes,
+            },
         })
     }
 
@@ -72,7 +74,7 @@ impl Session {
         let mut session = Self::open(workspace)?;
         if workspace.engine.is_distributed() {
             session.ctx = engine::distributed_context(&workspace.engine, session_config()?).await?;
-            session.engine = workspace.engine.clone();
+            session.opening.engine = workspace.engine.clone();
         }
         Ok(session)
     }
@@ -132,7 +134,7 @@ impl Session {
                 ),
             });
         };
-        if self.engine.is_distributed() {
+        if self.opening.engine.is_distributed() {
             // Kept rows (a MemTable) cannot travel in a plan to executors: the cluster computes
             // the view each time it is read.
             return self.register_view_with_dependencies(&view).await;
@@ -337,21 +339,20 @@ impl Session {
     /// Opens several stored tables at once, each on its own task: reading a Delta log is most
     /// of a cold run's cost, and a view usually reads three or more tables.
     async fn register_tables_in_parallel(&mut self, names: &[String]) -> Result<()> {
-        let mut opening = tokio::task::JoinSet::new();
+        let mut tasks = tokio::task::JoinSet::new();
         for name in names {
             if self.registered.contains(name) {
                 continue;
             }
             let location = self.tables[name].clone();
-            let as_of = self.as_of.clone();
             let state = self.ctx.state();
-            let engine = self.engine.clone();
-            opening.spawn(async move {
-                let provider = open_for_reading(&engine, &location, as_of.as_ref(), &state).await;
+            let opening = self.opening.clone();
+            tasks.spawn(async move {
+                let provider = open_for_reading(&opening, &location, &state).await;
                 (location.name, provider)
             });
         }
-        while let Some(opened) = opening.join_next().await {
+        while let Some(opened) = tasks.join_next().await {
             let (name, provider) =
                 opened.map_err(|e| Error::Query(DataFusionError::External(Box::new(e))))?;
             self.ctx.register_table(name.as_str(), provider?)?;
@@ -365,13 +366,7 @@ impl Session {
             return Ok(());
         }
         let location = &self.tables[name];
-        let provider = open_for_reading(
-            &self.engine,
-            location,
-            self.as_of.as_ref(),
-            &self.ctx.state(),
-        )
-        .await?;
+        let provider = open_for_reading(&self.opening, location, &self.ctx.state()).await?;
         self.ctx.register_table(name, provider)?;
         Ok(())
     }
@@ -403,20 +398,26 @@ impl Session {
     }
 }
 
-/// Tables whose Parquet files add up to at most this many bytes are read into memory once.
-const SMALL_TABLE_BYTES: u64 = 4 << 20;
+/// How a session opens its stored tables.
+#[derive(Clone)]
+struct Opening {
+    engine: Engine,
+    as_of: Option<AsOf>,
+    /// Tables up to this many bytes of Parquet are read into memory once.
+    small_table_bytes: u64,
+}
 
-/// Opens a stored table for `engine`. A small table read locally is read into memory once: a
-/// view like budget_execution scans `item` and `ledger` five times each, and opening a Parquet
-/// file again for every scan cost a cold run more than reading the rows once.
+/// Opens a stored table. A small table read locally is read into memory once: a view like
+/// budget_execution scans `item` and `ledger` five times each, and opening a Parquet file
+/// again for every scan cost a cold run more than reading the rows once.
 async fn open_for_reading(
-    engine: &Engine,
+    opening: &Opening,
     location: &TableLocation,
-    as_of: Option<&AsOf>,
     state: &SessionState,
 ) -> Result<Arc<dyn TableProvider>> {
-    let provider = engine::open_table(engine, location, as_of, state).await?;
-    if engine.is_distributed() || !storage::is_small(location, SMALL_TABLE_BYTES) {
+    let provider =
+        engine::open_table(&opening.engine, location, opening.as_of.as_ref(), state).await?;
+    if opening.engine.is_distributed() || !storage::is_small(location, opening.small_table_bytes) {
         return Ok(provider);
     }
     let plan = provider.scan(state, None, &[], None).await?;

@@ -23,7 +23,13 @@ pub struct Workspace {
     pub memory_limit: Option<usize>,
     /// Where `run`, `sql` and `report` execute (`--engine`); other commands run locally.
     pub engine: Engine,
+    /// Tables whose Parquet files add up to at most this many bytes are read into memory once
+    /// per session (`--small-table-mb`); 0: never.
+    pub small_table_bytes: u64,
 }
+
+/// `--small-table-mb`'s default: 4 MiB of Parquet.
+pub const DEFAULT_SMALL_TABLE_BYTES: u64 = 4 << 20;
 
 impl Workspace {
     /// Checks that both folders exist, so later errors need not guess why nothing was found.
@@ -45,6 +51,7 @@ impl Workspace {
             as_of,
             memory_limit: None,
             engine: Engine::Local,
+            small_table_bytes: DEFAULT_SMALL_TABLE_BYTES,
         })
     }
 }
