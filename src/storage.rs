@@ -317,6 +317,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_table_is_small_when_its_parquet_files_fit_and_it_has_no_partition_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = delta_location("ledger", dir.path());
+        std::fs::create_dir(dir.path().join("_delta_log")).unwrap();
+        std::fs::write(
+            dir.path().join("_delta_log/00000000000000000000.json"),
+            [0u8; 500],
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("part-0.parquet"), [0u8; 600]).unwrap();
+        std::fs::write(dir.path().join("part-1.parquet"), [0u8; 400]).unwrap();
+        // 600 + 400 bytes of Parquet; the log does not count.
+        assert!(is_small(&location, 1000));
+        assert!(!is_small(&location, 999));
+        std::fs::create_dir(dir.path().join("year=2022")).unwrap();
+        assert!(
+            !is_small(&location, 1000),
+            "a partitioned table is never read whole"
+        );
+        let missing = delta_location("ledger", &dir.path().join("missing"));
+        assert!(!is_small(&missing, 1000));
+    }
+
+    #[test]
     fn as_of_parses_versions_and_times() {
         assert_eq!("3".parse::<AsOf>(), Ok(AsOf::Version(3)));
         assert_eq!(
