@@ -1,8 +1,7 @@
 //! `fundq export`: views as files, replaced all at once or not at all.
-mod common;
 
+use crate::common::{Project, ok};
 use calamine::{DataType, Reader, Xlsx, open_workbook};
-use common::{Project, ok};
 
 #[test]
 fn csv_export_equals_what_run_prints() {

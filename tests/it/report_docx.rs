@@ -3,12 +3,10 @@
 //! `sql/report/explanations/` filled from their SQL. Expected texts are the sample's own
 //! (`data/funds.csv`, `data/ledger.csv`) or computed by hand in `tests/slt/variance_driver.slt`.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{ok, root, sample};
+use crate::common::{ok, root, sample};
 
 /// LibreOffice and poppler-utils, or None (then the caller skips, unless CI requires them).
 fn tools() -> Option<&'static str> {
@@ -214,9 +212,9 @@ fn drafted_explanations_fill_from_their_sql() {
 /// analyst's note alone once it has.
 #[test]
 fn reports_show_drafts_until_a_note_explains_the_figure() {
-    let project = common::Project::new();
+    let project = crate::common::Project::new();
     let output = project.file("report.md");
-    let run = |project: &common::Project| {
+    let run = |project: &crate::common::Project| {
         ok(project.run(&[
             "report", "--region", "640121", "--year", "2022", "--format", "md", "--output", &output,
         ]));

@@ -2,9 +2,7 @@
 //! real disagreements of the seed report. Expected figures are computed by hand in the comments
 //! from `data/*.csv` (the reference CSVs) and the seed report's text, never taken from fundq.
 
-mod common;
-
-use common::{Project, ok, root, sample};
+use crate::common::{Project, ok, root, sample};
 
 /// The data rows of CSV output as vectors of fields (header dropped).
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
@@ -576,7 +574,7 @@ fn audit_classes_on_hand_made_figures() {
 fn check_reports_the_early_warnings_by_rule_file() {
     let fixture = root().join("tests/fixtures/region_tree");
     let (code, findings, _) =
-        common::fundq(&fixture, &root().join("sql"), &["check", "--format", "csv"]);
+        crate::common::fundq(&fixture, &root().join("sql"), &["check", "--format", "csv"]);
     assert_eq!(code, 0, "warnings alone do not fail the check: {findings}");
     // 贺兰县 enterprise pension: closing −150, expense 600: −150 × 12 / 600 = −3.00 months.
     assert!(findings.contains(

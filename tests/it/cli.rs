@@ -3,12 +3,10 @@
 //! Expected figures come from the independent oracle (`tests/oracle/oracle.py`, plain Python
 //! decimals over the source CSVs) or from the source CSVs directly, never from fundq itself.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::{Project, fundq, ok, root, sample};
+use crate::common::{Project, fundq, ok, root, sample};
 
 const STANDARD_VIEWS: [&str; 6] = [
     "budget_execution",

@@ -3,7 +3,6 @@
 //! run from the interpreter in `FUNDQ_PYTHON` (CI's virtual environment; see `.ci/run`); when it
 //! is not set and `python3` lacks them, those tests say so and pass, unless
 //! `FUNDQ_REQUIRE_CLIENTS=1` (set by CI) makes that a failure.
-mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -11,8 +10,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::common::{Project, ok, root, sample};
 use assert_cmd::cargo::CommandCargoExt;
-use common::{Project, ok, root, sample};
 
 /// A running `fundq serve`, stopped with SIGTERM when dropped.
 struct Server {
@@ -407,8 +406,10 @@ fn connections_beyond_the_limit_are_told_why() {
          try:\n    psycopg.connect(host='127.0.0.1', port={port}, user='u', dbname='datafusion')\n    print('third connected')\n\
          except psycopg.OperationalError as e:\n    print(e)\n\
          held[0].close()\n\
-         import time; time.sleep(0.5)\n\
-         with psycopg.connect(host='127.0.0.1', port={port}, user='u', dbname='datafusion') as c:\n    print('after close:', c.execute('SELECT 1').fetchone()[0])\n",
+         import time\n\
+         deadline = time.monotonic() + 10\n\
+         while True:\n    try:\n        c = psycopg.connect(host='127.0.0.1', port={port}, user='u', dbname='datafusion')\n        break\n    except psycopg.OperationalError:\n        if time.monotonic() > deadline: raise\n        time.sleep(0.02)\n\
+         with c:\n    print('after close:', c.execute('SELECT 1').fetchone()[0])\n",
         port = server.pg_port()
     );
     let out = Command::new(&python)

@@ -1,7 +1,6 @@
 //! `fundq gen` and the view that stands in for the ledger on detail data.
-mod common;
 
-use common::{fundq, ok, root};
+use crate::common::{fundq, ok, root};
 
 fn generate(out: &std::path::Path, seed: &str) -> (i32, String, String) {
     fundq(

@@ -7,9 +7,7 @@
 //! and 实际执行数 4.5, 6.25, 10.75) and `long` (the long layout: 2023 work-injury budgets of
 //! interest 36463.16 万元 and prevention 1234.5 万元).
 
-mod common;
-
-use common::{Project, ok};
+use crate::common::{Project, ok};
 
 /// `(item_code, scenario, amount_yuan)` of the ledger rows of one year, sorted.
 fn ledger_rows(p: &Project, year: i32) -> Vec<(String, String, String)> {
@@ -153,7 +151,7 @@ fn the_wide_layout_of_the_report_tables() {
 #[test]
 fn xlsx_workbooks_by_sheet() {
     let p = Project::new();
-    let book = common::root().join("tests/fixtures/work_injury_2023.xlsx");
+    let book = crate::common::root().join("tests/fixtures/work_injury_2023.xlsx");
     let book = book.to_str().unwrap();
     ok(p.run(&["import", book, "--table", "ledger", "--sheet", "long"]));
     assert_eq!(

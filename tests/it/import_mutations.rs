@@ -5,12 +5,10 @@
 //! Inputs come from a fixed-seed LCG, so a failure names an input that reproduces; the panicking
 //! inputs are written to a temporary folder that the failure message names.
 
-mod common;
-
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 
-use common::{Project, root};
+use crate::common::{Project, root};
 use fundq::import::{ImportMode, ImportOptions, import_file};
 use fundq::workspace::Workspace;
 

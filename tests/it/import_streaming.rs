@@ -3,9 +3,7 @@
 //! 150,000 rows later, a key already stored, a bad cell in the middle) are all reported.
 //! Expected counts and sums are computed here from the generated rows, not by fundq.
 
-mod common;
-
-use common::{Project, ok};
+use crate::common::{Project, ok};
 
 const ITEMS: [&str; 7] = [
     "contribution",

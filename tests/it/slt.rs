@@ -116,10 +116,12 @@ fn files_and_data() -> Vec<(PathBuf, PathBuf)> {
     runs
 }
 
-#[tokio::main]
-async fn main() {
+/// Every file runs, and the failures are listed together at the end (one test, so that the
+/// files share the test binary; each file's result is printed as it finishes).
+#[tokio::test(flavor = "multi_thread")]
+async fn every_slt_file_gives_its_expected_rows() {
     let runs = files_and_data();
-    let mut failures = 0;
+    let mut failures = Vec::new();
     for (file, data) in &runs {
         let mut runner = sqllogictest::Runner::new(|| async {
             let workspace = Workspace::new(data.clone(), project_dir().join("sql"), None)
@@ -129,14 +131,14 @@ async fn main() {
         });
         match runner.run_file_async(file).await {
             Ok(()) => println!("ok   {}", file.display()),
-            Err(e) => {
-                failures += 1;
-                println!("FAIL {}\n{e}", file.display());
-            }
+            Err(e) => failures.push(format!("FAIL {}\n{e}", file.display())),
         }
     }
-    println!("{} passed, {failures} failed", runs.len() - failures);
-    if failures > 0 {
-        std::process::exit(1);
-    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} slt files failed:\n{}",
+        failures.len(),
+        runs.len(),
+        failures.join("\n")
+    );
 }

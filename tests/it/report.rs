@@ -3,13 +3,11 @@
 //! the seed report's as typed in `data/report_tables.csv` and `data/ledger.csv`, or computed by
 //! hand in the comments; none is taken from fundq's own output.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
+use crate::common::{Project, ok, root, sample};
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use common::{Project, ok, root, sample};
 
 const FUNDS: [&str; 4] = [
     "enterprise_pension",
@@ -681,7 +679,7 @@ fn a_province_report_rolls_up_its_counties_and_ranks_its_cities() {
     let fixture = root().join("tests/fixtures/region_tree");
     let out = tempfile::tempdir().unwrap();
     let output = out.path().join("province.md");
-    ok(common::fundq(
+    ok(crate::common::fundq(
         &fixture,
         &root().join("sql"),
         &[

@@ -6,11 +6,9 @@
 //! Unless said otherwise, a ledger fixture's row 2 is valid and row 3 (the second data row) is
 //! the bad one, so a message naming row 3 points at the right line.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{Project, root};
+use crate::common::{Project, root};
 
 struct Case {
     file: &'static str,
@@ -187,7 +185,7 @@ fn table_files(table: &Path) -> Vec<String> {
 }
 
 fn row_count(p: &Project, table: &str) -> String {
-    common::ok(p.run(&[
+    crate::common::ok(p.run(&[
         "sql",
         &format!("SELECT count(*) AS n FROM {table}"),
         "--format",

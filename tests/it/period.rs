@@ -5,9 +5,7 @@
 //! Expected values are computed by hand in the comments from the files written here and from
 //! data/ledger.csv (the 2022 work-injury budgets).
 
-mod common;
-
-use common::{Project, ok, sample};
+use crate::common::{Project, ok, sample};
 
 /// The rows stored in `ledger_period` for 2023, as CSV, in period and item order.
 fn stored_2023(project: &Project) -> String {

@@ -4,8 +4,6 @@
 //! snapshot's files, planned by Ballista's scheduler and run by its executors.
 #![cfg(feature = "ballista")]
 
-mod common;
-
 use std::path::Path;
 
 use datafusion::arrow::array::RecordBatch;
@@ -15,7 +13,7 @@ use fundq::session::Session;
 use fundq::storage::AsOf;
 use fundq::workspace::Workspace;
 
-use common::{Project, fundq, ok, root};
+use crate::common::{Project, fundq, ok, root};
 
 /// The outcome of one view on one engine: its column names and types and its rows, sorted (a
 /// view promises no order), or why it could not run.
@@ -150,7 +148,7 @@ fn every_view_on_generated_data_equals_the_local_engine() {
         "--out",
         &out,
     ];
-    ok(common::sample(&args));
+    ok(crate::common::sample(&args));
     on_runtime(async move {
         let engine = Engine::BallistaStandalone;
         // The standard views and the ledger's stand-in under them, plus one roll-up over the
@@ -284,7 +282,7 @@ fn the_report_on_the_cluster_is_the_local_report() {
             "--output",
             report.to_str().unwrap(),
         ];
-        ok(common::sample(&args));
+        ok(crate::common::sample(&args));
         let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&folder)
             .unwrap()
             .map(|entry| {
@@ -314,7 +312,8 @@ fn an_unreachable_scheduler_is_named_with_what_to_check() {
         .unwrap()
         .port(); // free again once the listener is dropped here
     let engine = format!("ballista://127.0.0.1:{port}");
-    let (code, _, stderr) = common::sample(&["--engine", &engine, "run", "budget_execution"]);
+    let (code, _, stderr) =
+        crate::common::sample(&["--engine", &engine, "run", "budget_execution"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
     assert!(
@@ -326,7 +325,8 @@ fn an_unreachable_scheduler_is_named_with_what_to_check() {
 
 #[test]
 fn a_malformed_engine_is_a_usage_error() {
-    let (code, _, stderr) = common::sample(&["--engine", "spark://x", "run", "budget_execution"]);
+    let (code, _, stderr) =
+        crate::common::sample(&["--engine", "spark://x", "run", "budget_execution"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("ballista://HOST:PORT"), "{stderr}");
 }

@@ -6,13 +6,11 @@
 //! fractions of how long one full import takes on this machine, so they cover parsing, the
 //! rules, writing Parquet and the commit whatever the build and the load.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
-use common::{Project, ok, root};
+use crate::common::{Project, ok, root};
 
 /// Rows in the sample ledger (data/ledger.csv has 123 data rows).
 const SAMPLE_LEDGER_ROWS: usize = 123;
