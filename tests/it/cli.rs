@@ -261,9 +261,10 @@ fn sql_errors_point_at_the_view_file_and_line() {
 fn unknown_names_suggest_the_closest_and_usage_errors_exit_2() {
     let (code, _, err) = sample(&["run", "budget_exec"]);
     assert_eq!(code, 1);
-    // The catalog has budget_execution and budget_execution_rollup: both are suggested.
+    // The catalog has budget_execution and budget_execution_rollup: both are suggested, closest
+    // first (then budget_basis, the helper).
     assert!(
-        err.contains("did you mean one of: `budget_execution`, `budget_execution_rollup`?"),
+        err.contains("did you mean one of: `budget_execution`, `budget_execution_rollup`"),
         "{err}"
     );
     let (code, _, _) = sample(&["run"]);

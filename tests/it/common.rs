@@ -86,3 +86,41 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// An empty data folder with a copy of the project's `sql/`, filled through `fundq import`.
+pub struct DataFolder {
+    pub dir: tempfile::TempDir,
+}
+
+impl DataFolder {
+    pub fn new() -> DataFolder {
+        let folder = DataFolder {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        copy_dir(&root().join("sql"), &folder.sql());
+        std::fs::create_dir_all(folder.data()).unwrap();
+        folder
+    }
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+    pub fn sql(&self) -> PathBuf {
+        self.dir.path().join("sql")
+    }
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        fundq(&self.data(), &self.sql(), args)
+    }
+    pub fn import_file(&self, table: &str, file: &Path) -> (i32, String, String) {
+        self.run(&["import", &file.to_string_lossy(), "--table", table])
+    }
+    /// Imports `csv` (the text of a file) into `table`.
+    pub fn import_csv(&self, table: &str, csv: &str) -> (i32, String, String) {
+        let file = self.dir.path().join(format!("{table}.csv"));
+        std::fs::write(&file, csv).unwrap();
+        self.import_file(table, &file)
+    }
+    /// The result of `query` as CSV; fails the test if fundq fails.
+    pub fn csv(&self, query: &str) -> String {
+        ok(self.run(&["sql", query, "--format", "csv"]))
+    }
+}

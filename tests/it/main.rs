@@ -11,6 +11,7 @@ mod bad_input;
 mod ballista;
 mod check_audit;
 mod cli;
+mod exact;
 mod export;
 mod generator;
 mod import_formats;
@@ -18,6 +19,7 @@ mod import_mutations;
 mod import_reliability;
 mod import_streaming;
 mod period;
+mod property;
 mod report;
 mod report_docx;
 #[cfg(feature = "serve")]

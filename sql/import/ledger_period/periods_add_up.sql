@@ -2,6 +2,9 @@
 -- file does not restate): a cumulative figure (累计执行数) never decreases from one period end to
 -- a later one; the three months of a quarter add up to the quarter; and where a period states
 -- both, its amount is its cumulative figure less the one at the end of the period before.
+-- A cumulative is the stated one or, where a period end states none, the one its months imply
+-- (January to that month, every month stating an amount, as period_amount derives it): a file's
+-- 累计 below the sum of the months already stored is refused, not only one below a stated 累计.
 -- Problems are reported on a row of the file (the later period, or the quarter).
 WITH incoming_rows AS (
     SELECT _row, region_code, period, fund_code, item_code, amount_yuan, cumulative_yuan
@@ -24,25 +27,65 @@ all_rows AS (
            CASE WHEN substr(r.period, 6, 1) = 'Q' THEN 3 ELSE 1 END AS months
     FROM (SELECT * FROM incoming_rows UNION ALL SELECT * FROM stored_rows) r
 ),
+ends AS (
+    SELECT DISTINCT region_code, year, fund_code, item_code, end_month FROM all_rows
+),
+month_sums AS (
+    -- The cumulative January's to a period end's months imply, where every one of them states an
+    -- amount and the end states no cumulative itself; last_row is the file's latest row among
+    -- them (NULL when all are stored).
+    SELECT e.region_code, e.year, e.fund_code, e.item_code, e.end_month,
+           SUM(m.amount_yuan) AS cumulative_yuan, MAX(m._row) AS last_row,
+           MAX(m.period) AS through_period
+    FROM ends e
+    JOIN all_rows m
+      ON m.region_code = e.region_code AND m.year = e.year AND m.fund_code = e.fund_code
+     AND m.item_code = e.item_code AND m.months = 1 AND m.amount_yuan IS NOT NULL
+     AND m.end_month <= e.end_month
+    LEFT JOIN all_rows c
+           ON c.region_code = e.region_code AND c.year = e.year AND c.fund_code = e.fund_code
+          AND c.item_code = e.item_code AND c.end_month = e.end_month
+          AND c.cumulative_yuan IS NOT NULL
+    WHERE c.cumulative_yuan IS NULL
+    GROUP BY e.region_code, e.year, e.fund_code, e.item_code, e.end_month
+    HAVING COUNT(*) = e.end_month
+),
+cumulatives AS (
+    SELECT _row, region_code, year, fund_code, item_code, end_month, period, cumulative_yuan,
+           true AS stated
+    FROM all_rows
+    WHERE cumulative_yuan IS NOT NULL
+    UNION ALL
+    SELECT last_row, region_code, year, fund_code, item_code, end_month, through_period,
+           cumulative_yuan, false
+    FROM month_sums
+),
 decreasing AS (
     -- Reported on the file's row: the later period, or the earlier one when the later is stored.
+    -- Two cumulatives that are both implied by months are not compared: a month's amount may be
+    -- negative (a refund), and suspicious_negative warns about it.
     SELECT COALESCE(later._row, earlier._row) AS file_row, 'cumulative_yuan' AS file_column,
            CAST(CASE WHEN later._row IS NULL THEN earlier.cumulative_yuan
                      ELSE later.cumulative_yuan END AS VARCHAR) AS value,
            CASE WHEN later._row IS NULL
                 THEN 'is more than the cumulative ' || CAST(later.cumulative_yuan AS VARCHAR)
                      || ' yuan up to ' || later.period || ' (stored), a later period'
+                WHEN NOT earlier.stated
+                THEN 'is less than ' || CAST(earlier.cumulative_yuan AS VARCHAR)
+                     || ' yuan, the sum of the months up to ' || earlier.period
+                     || CASE WHEN earlier._row IS NULL THEN ' (stored)' ELSE '' END
                 ELSE 'is less than the cumulative ' || CAST(earlier.cumulative_yuan AS VARCHAR)
                      || ' yuan up to ' || earlier.period
                      || CASE WHEN earlier._row IS NULL THEN ' (stored)'
                              ELSE ' (row ' || CAST(earlier._row AS VARCHAR) || ')' END
            END || '; a cumulative figure never decreases within a year' AS expected
-    FROM all_rows later
-    JOIN all_rows earlier
+    FROM cumulatives later
+    JOIN cumulatives earlier
       ON earlier.region_code = later.region_code AND earlier.year = later.year
      AND earlier.fund_code = later.fund_code AND earlier.item_code = later.item_code
      AND earlier.end_month < later.end_month
     WHERE (later._row IS NOT NULL OR earlier._row IS NOT NULL)
+      AND (later.stated OR earlier.stated)
       AND later.cumulative_yuan < earlier.cumulative_yuan
 ),
 quarter_months AS (
