@@ -140,9 +140,9 @@ fn every_view_on_the_sample_equals_the_local_engine() {
         let data = root().join("data");
         let with_rows =
             assert_engine_matches_local(&data, None, Engine::BallistaStandalone, &[]).await;
-        // Every version of every view has rows but ledger_from_detail (no detail records in the sample),
-        // fund_warning (no fund of the sample is in a warning band) and rollup_consistency (no
-        // city of the sample states figures of its own).
+        // Every version of every view has rows but ledger_from_detail (no detail records in the
+        // sample), fund_warning (no fund of the sample is in a warning band) and
+        // rollup_consistency (no city of the sample states figures of its own).
         assert_eq!(with_rows, view_versions(&[]) - 3);
     });
 }
